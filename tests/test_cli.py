@@ -1,0 +1,67 @@
+"The console scripts end to end on tiny data, and their answers to bad input."
+import json
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+from conftest import run
+from cat_inpaint.training import load_checkpoint
+
+def one_line_error(p, prog, text):
+    "Exit status 2, no traceback, one line on stderr naming `prog` and containing `text`."
+    assert p.returncode == 2, (p.returncode, p.stderr)
+    lines = [l for l in p.stderr.splitlines() if l.strip()]
+    assert "Traceback" not in p.stderr and len(lines) == 1, p.stderr
+    assert lines[0].startswith(f"{prog}: error:") and text in lines[0], lines[0]
+
+def test_train_resume_eval(toy, tmp_path):
+    out = tmp_path / "run"
+    p = run("cat_inpaint_train", "--data", toy, "--recipe", "seed", "--max-steps", 2, "--batch-size", 4, "--out", out, "--cache-dir", tmp_path / "cache")
+    assert p.returncode == 0, p.stderr
+    summary = json.loads(p.stdout.strip().splitlines()[-1])
+    assert summary["steps"] == 2 and summary["recipe"] == "seed"
+    assert load_checkpoint(out / "checkpoint.pt")["step"] == 2
+    p = run("cat_inpaint_train", "--data", toy, "--recipe", "seed", "--max-steps", 4, "--batch-size", 4, "--out", out, "--resume", out / "checkpoint.pt")
+    assert p.returncode == 0, p.stderr
+    ck = load_checkpoint(out / "checkpoint.pt")
+    assert ck["step"] == 4 and len(ck["history"]["d"]) == 4
+    p = run("cat_inpaint_eval", "--checkpoint", out / "checkpoint.pt", "--data", toy, "--split", "test", "--limit", 6)
+    assert p.returncode == 0, p.stderr
+    res = json.loads(p.stdout.strip().splitlines()[-1])
+    methods = {(r["method"], r["masks"]) for r in res["results"]}
+    assert {("biharmonic", "centre"), ("telea", "free_form"), ("navier_stokes", "centre")} <= methods
+    assert any(m.startswith("seed") for m, _ in methods)
+    assert all(np.isfinite(r["hole_psnr"]) and 0 < r["ssim"] <= 1 for r in res["results"])
+    assert "| method |" in p.stderr
+
+def test_train_refuses_to_clobber(toy, tmp_path):
+    out = tmp_path / "run"; out.mkdir(); (out / "checkpoint.pt").write_bytes(b"precious")
+    p = run("cat_inpaint_train", "--data", toy, "--recipe", "seed", "--max-steps", 1, "--out", out)
+    one_line_error(p, "cat_inpaint_train", "exists")
+    assert (out / "checkpoint.pt").read_bytes() == b"precious"
+
+@pytest.mark.parametrize("args,text", [
+    (["--data", "missing.parquet"], "no such file"),
+    (["--data", "cat-inpaint/no-such-dataset"], "parquet"),  # offline or unknown: the same one sentence
+    (["--recipe", "best"], "unknown recipe"),
+])
+def test_train_bad_input(tmp_path, args, text):
+    p = run("cat_inpaint_train", *args, "--max-steps", 1, "--out", tmp_path / "o", env={"HF_HUB_OFFLINE": "1"})
+    one_line_error(p, "cat_inpaint_train", text)
+
+def test_offline_hub_default(tmp_path):
+    p = run("cat_inpaint_train", "--max-steps", 1, "--out", tmp_path / "o", env={"HF_HUB_OFFLINE": "1"})
+    one_line_error(p, "cat_inpaint_train", "cats_vs_dogs_128.parquet")
+
+def test_eval_bad_input(toy, tmp_path):
+    one_line_error(run("cat_inpaint_eval", "--checkpoint", tmp_path / "nope.pt", "--data", toy), "cat_inpaint_eval", "no such checkpoint")
+    (tmp_path / "junk.pt").write_bytes(b"junk")
+    one_line_error(run("cat_inpaint_eval", "--checkpoint", tmp_path / "junk.pt", "--data", toy), "cat_inpaint_eval", "not a cat-inpaint checkpoint")
+    one_line_error(run("cat_inpaint_eval", "--data", toy, "--split", "dev"), "cat_inpaint_eval", "unknown split")
+
+def test_corrupt_images_are_skipped(toy, tmp_path):
+    "The toy set holds a truncated JPEG and 16-bit, CMYK, palette, RGBA and grayscale images."
+    from cat_inpaint.data import load_splits, decode_split
+    splits = load_splits(str(toy))
+    counts = [decode_split(s)[1] for s in splits.values()]
+    assert sum(counts) == 1  # the truncated JPEG, wherever the split put it
