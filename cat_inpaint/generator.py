@@ -7,10 +7,10 @@ from __future__ import annotations
 import torch
 from torch import nn
 import torch.nn.functional as F
-from .masks import smooth_fill
+from .masks import smooth_fill, biharmonic_fill
 
 # %% auto #0
-__all__ = ['Generator', 'n_params', 'layer_shapes', 'DilatedBlock', 'UNetGenerator', 'forward_flops']
+__all__ = ['PREFILLS', 'Generator', 'n_params', 'layer_shapes', 'DilatedBlock', 'UNetGenerator', 'forward_flops']
 
 # %% ../nbs/02_generator.ipynb #d9485426
 def _conv_relu_bn(cin, cout, k=3, s=1, p=1, d=1, transpose=False):
@@ -60,23 +60,26 @@ class DilatedBlock(nn.Module):
     def forward(self, x): return x + self.conv(x)
 
 # %% ../nbs/02_generator.ipynb #35420d8e
+PREFILLS = {None: None, "smooth": smooth_fill, "biharmonic": biharmonic_fill}
+
 class UNetGenerator(nn.Module):
     "U-Net inpainter: `(N, im_channels+1, H, W)` masked image + mask -> `(N, im_channels, H, W)` in [0, 1]."
     def __init__(self, im_channels:int=3, # channels of the image (the mask adds one)
                  width:int=64, # channels at half resolution (x2 at quarter resolution)
                  dilations:tuple=(1, 2, 4, 8), # one residual block per entry, at quarter resolution
-                 prefill:bool=False): # start from `smooth_fill` and predict a correction to it
+                 prefill:str|None=None): # None, or start from a fill and predict a correction to it: `smooth` or `biharmonic`
         super().__init__()
+        if prefill not in PREFILLS: raise ValueError(f"unknown prefill {prefill!r}; choose one of {', '.join(map(str, PREFILLS))}")
         w, c, self.prefill = width, im_channels, prefill
         self.enc = nn.Sequential(_conv(4 * (c + 1), w), _conv(w, w))
         self.down = _conv(w, 2 * w, s=2)
         self.mid = nn.Sequential(*[DilatedBlock(2 * w, d) for d in dilations])
         self.up, self.dec = _conv(2 * w, w), _conv(2 * w, w)
         self.out = nn.Conv2d(w, 4 * c, 3, padding=1)
-        if prefill: nn.init.zeros_(self.out.weight); nn.init.zeros_(self.out.bias)  # untrained, it returns the smooth fill
+        if prefill: nn.init.zeros_(self.out.weight); nn.init.zeros_(self.out.bias)  # untrained, it returns the fill
     def forward(self, x):
         c = x.shape[1] - 1
-        if self.prefill: base = smooth_fill(x[:, :c], x[:, c:]); x = torch.cat([base, x[:, c:]], 1)
+        if self.prefill: base = PREFILLS[self.prefill](x[:, :c], x[:, c:]); x = torch.cat([base, x[:, c:]], 1)
         e = self.enc(F.pixel_unshuffle(x, 2))  # (N, 4(c+1), H/2, W/2): 2x2 blocks folded into channels
         h = self.mid(self.down(e))
         h = self.dec(torch.cat([self.up(F.interpolate(h, scale_factor=2.0)), e], 1))

@@ -9,8 +9,8 @@ import torch.nn.functional as F
 import matplotlib.pyplot as plt
 
 # %% auto #0
-__all__ = ['EVAL_SETTINGS', 'create_masks', 'mask_images', 'composite', 'smooth_fill', 'random_rect_masks', 'free_form_masks',
-           'mixed_masks', 'eval_masks', 'show_masks', 'hole_mse', 'hole_psnr', 'hole_l1']
+__all__ = ['EVAL_SETTINGS', 'create_masks', 'mask_images', 'composite', 'smooth_fill', 'biharmonic_fill', 'random_rect_masks',
+           'free_form_masks', 'mixed_masks', 'eval_masks', 'show_masks', 'hole_mse', 'hole_psnr', 'hole_l1']
 
 # %% ../nbs/01_masks.ipynb #49f64dc1
 def create_masks(num_masks:int, # how many masks, N
@@ -46,19 +46,60 @@ def _jacobi(est, hole, iters):
     for _ in range(iters): est = torch.where(hole, F.conv2d(F.pad(est, (1, 1, 1, 1), mode="replicate"), k, groups=est.shape[1]), est)
     return est
 
+def _pull_push(masked, masks, relax):
+    "Fill the holes of `masked` coarse to fine; `relax(est, hole, finest)` smooths each level's estimate."
+    levels = [(masked * (1 - masks), 1 - masks)]  # (known values, how much of each cell is known)
+    while min(levels[-1][1].shape[-2:]) > 1:
+        v, w = levels[-1]; levels.append((F.avg_pool2d(v, 2, ceil_mode=True), F.avg_pool2d(w, 2, ceil_mode=True)))
+    est = levels[-1][0] / levels[-1][1].clamp(min=1e-6)
+    for i, (v, w) in enumerate(reversed(levels[:-1])):  # v is w times the known mean, so this blends known mean and coarse guess
+        est = v + (1 - w) * F.interpolate(est, size=v.shape[-2:], mode="bilinear", align_corners=False)
+        est = relax(est, w < 1, i == len(levels) - 2)
+    return composite(est, masked, masks)
+
 def smooth_fill(masked:torch.Tensor, # `(N, C, H, W)` images with their hole pixels zeroed
                 masks:torch.Tensor, # `(N, 1, H, W)`, 1 = hole
                 iters:int=6, # Jacobi iterations per pyramid level
                ) -> torch.Tensor:
     "`masked` with each hole filled by a smooth blend of the known pixels (pull-push with multigrid smoothing)."
-    levels = [(masked * (1 - masks), 1 - masks)]  # (known values, how much of each cell is known)
-    while min(levels[-1][1].shape[-2:]) > 1:
-        v, w = levels[-1]; levels.append((F.avg_pool2d(v, 2, ceil_mode=True), F.avg_pool2d(w, 2, ceil_mode=True)))
-    est = levels[-1][0] / levels[-1][1].clamp(min=1e-6)
-    for v, w in reversed(levels[:-1]):  # v is w times the known mean, so this blends known mean and coarse guess
-        est = v + (1 - w) * F.interpolate(est, size=v.shape[-2:], mode="bilinear", align_corners=False)
-        est = _jacobi(est, w < 1, iters)
-    return composite(est, masked, masks)
+    return _pull_push(masked, masks, lambda est, hole, finest: _jacobi(est, hole, iters))
+
+# %% ../nbs/01_masks.ipynb #859e99e8
+def _lap(u):
+    "5-point Laplacian of `u`, with replicated borders (no flux through the image's edge)."
+    p = F.pad(u, (1, 1, 1, 1), mode="replicate")
+    return p[..., :-2, 1:-1] + p[..., 2:, 1:-1] + p[..., 1:-1, :-2] + p[..., 1:-1, 2:] - 4 * u
+
+def _lap_t(r):
+    "Adjoint of `_lap`: makes `_lap_t(_lap(.))` symmetric, as conjugate gradients need."
+    g = r.new_zeros(*r.shape[:-2], r.shape[-2] + 2, r.shape[-1] + 2)
+    g[..., :-2, 1:-1] += r; g[..., 2:, 1:-1] += r; g[..., 1:-1, :-2] += r; g[..., 1:-1, 2:] += r
+    out = g[..., 1:-1, 1:-1] - 4 * r  # then fold the padding back onto the edge pixels it replicated
+    out[..., 0, :] += g[..., 0, 1:-1]; out[..., -1, :] += g[..., -1, 1:-1]; out[..., :, 0] += g[..., 1:-1, 0]; out[..., :, -1] += g[..., 1:-1, -1]
+    return out
+
+def _biharmonic_cg(est, hole, iters):
+    "`iters` conjugate-gradient steps minimising the squared Laplacian of `est` over its `hole` pixels."
+    hole = hole.to(est).expand_as(est)
+    A = lambda v: hole * _lap_t(_lap(v))  # the energy's Hessian, restricted to the hole
+    r = -A(est); p, rs = r.clone(), (r * r).sum((-2, -1), keepdim=True)  # one independent solve per image and channel
+    rs0 = rs
+    for _ in range(iters):
+        # a solve whose residual is down at rounding level stops: steps on rounding noise grow without bound,
+        # as in coarse pyramid levels with no fully known cell, where the system is singular
+        live = rs > 1e-10 * rs0
+        Ap = A(p); a = torch.where(live, rs / (p * Ap).sum((-2, -1), keepdim=True).clamp(min=1e-30), 0.)
+        est, r = est + a * p, r - a * Ap
+        rn = (r * r).sum((-2, -1), keepdim=True); p, rs = r + torch.where(live, rn / rs.clamp(min=1e-30), 0.) * p, rn
+    return est
+
+def biharmonic_fill(masked:torch.Tensor, # `(N, C, H, W)` images with their hole pixels zeroed
+                    masks:torch.Tensor, # `(N, 1, H, W)`, 1 = hole
+                    iters:int=16, # conjugate-gradient steps per coarse pyramid level
+                    fine_iters:int=50, # conjugate-gradient steps at full resolution
+                   ) -> torch.Tensor:
+    "`masked` with each hole filled by the (approximate) biharmonic interpolant of the known pixels."
+    return _pull_push(masked, masks, lambda est, hole, finest: _biharmonic_cg(est, hole, fine_iters if finest else iters))
 
 # %% ../nbs/01_masks.ipynb #0344e780
 def _rng(seed) -> np.random.Generator:

@@ -138,7 +138,7 @@ def get_recipe(name:str, **overrides) -> Recipe:
 # %% ../nbs/04_training.ipynb #ef418894
 def build_models(recipe:Recipe, device=None) -> tuple:
     "Fresh generator and discriminator (or None) of `recipe` on `device`."
-    g = {"report": Generator, "unet": UNetGenerator, "unet_prefill": lambda: UNetGenerator(prefill=True)}[recipe.generator]()
+    g = {"report": Generator, "unet": UNetGenerator, "unet_prefill": lambda: UNetGenerator(prefill="smooth")}[recipe.generator]()
     d = {"report": Discriminator, "patch": PatchDiscriminator, None: lambda: None}[recipe.discriminator]()
     fmt = torch.channels_last if recipe.channels_last else torch.contiguous_format
     g = g.to(device or "cpu", memory_format=fmt)
