@@ -38,7 +38,7 @@ def point_at(curve:list, minutes:float) -> dict:
     "The last point of `curve` at or before `minutes` of training (6 seconds of slack: evaluations land just after)."
     return [c for c in curve if c["minutes"] <= minutes + 0.1][-1]
 
-def ablation_rows(curves:dict, minutes:float, order=("seed", "seed_l1", "unet_l1", "unet_patch", "unet_mixed", "default")) -> list:
+def ablation_rows(curves:dict, minutes:float, order=("seed", "seed_l1", "unet_l1", "unet_patch", "unet_mixed", "unet_smooth", "default")) -> list:
     "Rows of validation hole PSNR per recipe after `minutes` of training."
     return [{"method": r, "minutes": round(point_at(curves[r]["curve"], minutes)["minutes"], 2), "images_per_s": round(curves[r]["images_per_s"], 1),
              "centre": point_at(curves[r]["curve"], minutes)["centre"], "free_form": point_at(curves[r]["curve"], minutes)["free_form"]}

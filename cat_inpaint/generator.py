@@ -84,7 +84,9 @@ class UNetGenerator(nn.Module):
         h = self.mid(self.down(e))
         h = self.dec(torch.cat([self.up(F.interpolate(h, scale_factor=2.0)), e], 1))
         y = F.pixel_shuffle(self.out(h), 2)
-        return (base + y).clamp(0, 1) if self.prefill else torch.sigmoid(y)  # additive: no sigmoid to saturate
+        if not self.prefill: return torch.sigmoid(y)
+        out = base + y  # additive: no sigmoid to saturate
+        return out + (out.clamp(0, 1) - out).detach()  # clamped values, identity gradient: a pixel pushed past 0 or 1 can still come back
 
 # %% ../nbs/02_generator.ipynb #5405863f
 def forward_flops(model:nn.Module, x:torch.Tensor) -> float:

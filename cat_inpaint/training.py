@@ -96,7 +96,7 @@ def train(g, d, # generator and discriminator
 class Recipe:
     "Everything that defines a training run."
     name:str
-    generator:str="report" # `report` (`Generator`), `unet` (`UNetGenerator`) or `unet_prefill` (the U-Net on `smooth_fill`)
+    generator:str="report" # `report` (`Generator`), `unet` (`UNetGenerator`), `unet_prefill` (the U-Net on `smooth_fill`) or `unet_biharmonic` (on `biharmonic_fill`)
     discriminator:str|None="report" # `report` (`Discriminator`), `patch` (`PatchDiscriminator`) or None
     criterion:str="bce" # adversarial criterion: `bce`, `l1`, `l2`, `huber` (on the report critic's sigmoid) or `hinge`
     adv_weight:float=1.0 # weight of the adversarial loss in the generator's loss
@@ -122,7 +122,9 @@ RECIPES = {r.name: r for r in [
     Recipe("unet_patch", generator="unet", discriminator="patch", criterion="hinge", rec_weight=1.0, adv_weight=0.01, channels_last=True, **_MODERN),
     Recipe("unet_mixed", generator="unet", discriminator="patch", criterion="hinge", rec_weight=1.0, adv_weight=0.01,
            masks="mixed", flip=True, channels_last=True, **_MODERN),
-    Recipe("default", generator="unet_prefill", discriminator="patch", criterion="hinge", rec_weight=1.0, adv_weight=0.003,
+    Recipe("unet_smooth", generator="unet_prefill", discriminator="patch", criterion="hinge", rec_weight=1.0, adv_weight=0.003,
+           masks="mixed", flip=True, channels_last=True, ema=0.995, clip_grad=1.0, **(_MODERN | dict(lr_g=5e-4))),
+    Recipe("default", generator="unet_biharmonic", discriminator="patch", criterion="hinge", rec_weight=1.0, adv_weight=0.003,
            masks="mixed", flip=True, channels_last=True, ema=0.995, clip_grad=1.0, **(_MODERN | dict(lr_g=5e-4)))]}
 
 def recipe_from_dict(d:dict) -> Recipe:
@@ -138,7 +140,8 @@ def get_recipe(name:str, **overrides) -> Recipe:
 # %% ../nbs/04_training.ipynb #ef418894
 def build_models(recipe:Recipe, device=None) -> tuple:
     "Fresh generator and discriminator (or None) of `recipe` on `device`."
-    g = {"report": Generator, "unet": UNetGenerator, "unet_prefill": lambda: UNetGenerator(prefill="smooth")}[recipe.generator]()
+    g = {"report": Generator, "unet": UNetGenerator, "unet_prefill": lambda: UNetGenerator(prefill="smooth"),
+         "unet_biharmonic": lambda: UNetGenerator(prefill="biharmonic")}[recipe.generator]()
     d = {"report": Discriminator, "patch": PatchDiscriminator, None: lambda: None}[recipe.discriminator]()
     fmt = torch.channels_last if recipe.channels_last else torch.contiguous_format
     g = g.to(device or "cpu", memory_format=fmt)
