@@ -115,6 +115,8 @@ class Recipe:
 
 # %% ../nbs/04_training.ipynb #3f8bd0b2
 _MODERN = dict(batch_size=32, lr_g=1e-3, lr_d=1e-3, betas=(0.5, 0.999), decay=True)
+_PREFILLED = dict(discriminator="patch", criterion="hinge", rec_weight=1.0, adv_weight=0.003, masks="mixed", flip=True,
+                  channels_last=True, ema=0.995, clip_grad=1.0, **(_MODERN | dict(lr_g=5e-4)))
 RECIPES = {r.name: r for r in [
     Recipe("seed"),
     Recipe("seed_l1", rec_weight=1.0, adv_weight=0.01, **(_MODERN | dict(lr_g=2e-4, lr_d=2e-4))),
@@ -122,10 +124,8 @@ RECIPES = {r.name: r for r in [
     Recipe("unet_patch", generator="unet", discriminator="patch", criterion="hinge", rec_weight=1.0, adv_weight=0.01, channels_last=True, **_MODERN),
     Recipe("unet_mixed", generator="unet", discriminator="patch", criterion="hinge", rec_weight=1.0, adv_weight=0.01,
            masks="mixed", flip=True, channels_last=True, **_MODERN),
-    Recipe("unet_smooth", generator="unet_prefill", discriminator="patch", criterion="hinge", rec_weight=1.0, adv_weight=0.003,
-           masks="mixed", flip=True, channels_last=True, ema=0.995, clip_grad=1.0, **(_MODERN | dict(lr_g=5e-4))),
-    Recipe("default", generator="unet_biharmonic", discriminator="patch", criterion="hinge", rec_weight=1.0, adv_weight=0.003,
-           masks="mixed", flip=True, channels_last=True, ema=0.995, clip_grad=1.0, **(_MODERN | dict(lr_g=5e-4)))]}
+    Recipe("unet_smooth", generator="unet_prefill", **_PREFILLED),
+    Recipe("default", generator="unet_biharmonic", **_PREFILLED)]}  # the same run on a better first guess
 
 def recipe_from_dict(d:dict) -> Recipe:
     "A `Recipe` from its `asdict` form, ignoring fields this version does not know."
