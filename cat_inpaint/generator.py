@@ -67,13 +67,16 @@ class UNetGenerator(nn.Module):
     def __init__(self, im_channels:int=3, # channels of the image (the mask adds one)
                  width:int=64, # channels at half resolution (x2 at quarter resolution)
                  dilations:tuple=(1, 2, 4, 8), # one residual block per entry, at quarter resolution
-                 prefill:str|None=None): # None, or start from a fill and predict a correction to it: `smooth` or `biharmonic`
+                 prefill:str|None=None, # None, or start from a fill and predict a correction to it: `smooth` or `biharmonic`
+                 deep:tuple=()): # dilations of residual blocks at 1/8 resolution (4x width); empty: two levels only
         super().__init__()
         if prefill not in PREFILLS: raise ValueError(f"unknown prefill {prefill!r}; choose one of {', '.join(map(str, PREFILLS))}")
         w, c, self.prefill = width, im_channels, prefill
         self.enc = nn.Sequential(_conv(4 * (c + 1), w), _conv(w, w))
         self.down = _conv(w, 2 * w, s=2)
         self.mid = nn.Sequential(*[DilatedBlock(2 * w, d) for d in dilations])
+        # an optional third level: many parameters for few FLOPs, merged back by a 1x1 convolution and a sum
+        self.deep = nn.Sequential(_conv(2 * w, 4 * w, s=2), *[DilatedBlock(4 * w, d) for d in deep], nn.Conv2d(4 * w, 2 * w, 1)) if deep else None
         self.up, self.dec = _conv(2 * w, w), _conv(2 * w, w)
         self.out = nn.Conv2d(w, 4 * c, 3, padding=1)
         if prefill: nn.init.zeros_(self.out.weight); nn.init.zeros_(self.out.bias)  # untrained, it returns the fill
@@ -81,7 +84,9 @@ class UNetGenerator(nn.Module):
         c = x.shape[1] - 1
         if self.prefill: base = PREFILLS[self.prefill](x[:, :c], x[:, c:]); x = torch.cat([base, x[:, c:]], 1)
         e = self.enc(F.pixel_unshuffle(x, 2))  # (N, 4(c+1), H/2, W/2): 2x2 blocks folded into channels
-        h = self.mid(self.down(e))
+        h = self.down(e)
+        if self.deep is not None: h = h + F.interpolate(self.deep(h), size=h.shape[-2:])
+        h = self.mid(h)
         h = self.dec(torch.cat([self.up(F.interpolate(h, scale_factor=2.0)), e], 1))
         y = F.pixel_shuffle(self.out(h), 2)
         if not self.prefill: return torch.sigmoid(y)

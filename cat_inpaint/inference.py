@@ -112,7 +112,9 @@ def _paste(rgb, fills, wins, hole, soft, blend):
         ys, xs = slice(max(0, y0), min(h, y0 + side)), slice(max(0, x0), min(w, x0 + side))
         f = f[ys.start - y0:ys.stop - y0, xs.start - x0:xs.stop - x0]
         if blend == "poisson":
-            sub = (acc[ys, xs] * 255).round().astype(np.uint8); m = (hole[ys, xs] * 255).astype(np.uint8)
+            # OpenCV erodes the clone mask by 3 pixels and takes the destination's gradients there: grow it by 4 first,
+            # or the edges of the object being removed leak back into the blend
+            sub = (acc[ys, xs] * 255).round().astype(np.uint8); m = cv2.dilate((hole[ys, xs] * 255).astype(np.uint8), np.ones((9, 9), np.uint8))
             if m.any() and min(sub.shape[:2]) > 2:
                 m[[0, -1], :] = 0; m[:, [0, -1]] = 0  # seamlessClone needs the mask off the border
                 by, bx = np.nonzero(m); c = (int((bx.min() + bx.max() + 1) // 2), int((by.min() + by.max() + 1) // 2))

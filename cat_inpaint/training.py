@@ -96,7 +96,7 @@ def train(g, d, # generator and discriminator
 class Recipe:
     "Everything that defines a training run."
     name:str
-    generator:str="report" # `report` (`Generator`), `unet` (`UNetGenerator`), `unet_prefill` (the U-Net on `smooth_fill`) or `unet_biharmonic` (on `biharmonic_fill`)
+    generator:str="report" # `report` (`Generator`), `unet` (`UNetGenerator`), `unet_prefill` (the U-Net on `smooth_fill`), `unet_biharmonic` (on `biharmonic_fill`) or `unet_deep` (that, with a third level)
     discriminator:str|None="report" # `report` (`Discriminator`), `patch` (`PatchDiscriminator`) or None
     criterion:str="bce" # adversarial criterion: `bce`, `l1`, `l2`, `huber` (on the report critic's sigmoid) or `hinge`
     adv_weight:float=1.0 # weight of the adversarial loss in the generator's loss
@@ -125,7 +125,8 @@ RECIPES = {r.name: r for r in [
     Recipe("unet_mixed", generator="unet", discriminator="patch", criterion="hinge", rec_weight=1.0, adv_weight=0.01,
            masks="mixed", flip=True, channels_last=True, **_MODERN),
     Recipe("unet_smooth", generator="unet_prefill", **_PREFILLED),
-    Recipe("default", generator="unet_biharmonic", **_PREFILLED)]}  # the same run on a better first guess
+    Recipe("default", generator="unet_biharmonic", **_PREFILLED),  # the same run on a better first guess
+    Recipe("deep", generator="unet_deep", **_PREFILLED)]}  # and on a U-Net with a third, 8x8 level
 
 def recipe_from_dict(d:dict) -> Recipe:
     "A `Recipe` from its `asdict` form, ignoring fields this version does not know."
@@ -141,7 +142,8 @@ def get_recipe(name:str, **overrides) -> Recipe:
 def build_models(recipe:Recipe, device=None) -> tuple:
     "Fresh generator and discriminator (or None) of `recipe` on `device`."
     g = {"report": Generator, "unet": UNetGenerator, "unet_prefill": lambda: UNetGenerator(prefill="smooth"),
-         "unet_biharmonic": lambda: UNetGenerator(prefill="biharmonic")}[recipe.generator]()
+         "unet_biharmonic": lambda: UNetGenerator(prefill="biharmonic"),
+         "unet_deep": lambda: UNetGenerator(prefill="biharmonic", dilations=(1, 2), deep=(1, 2, 1, 2))}[recipe.generator]()
     d = {"report": Discriminator, "patch": PatchDiscriminator, None: lambda: None}[recipe.discriminator]()
     fmt = torch.channels_last if recipe.channels_last else torch.contiguous_format
     g = g.to(device or "cpu", memory_format=fmt)
@@ -396,7 +398,7 @@ def plot_losses(hists:dict, # title -> history with `d` and `g` per-step losses
 @dashed_args
 @call_parse
 def train_cli(data:str=HUB_NAME, # Hub dataset name, `.parquet` file or image folder
-              recipe:str="seed", # one of `RECIPES`: seed, seed_l1, unet_l1, unet_patch, unet_mixed, default
+              recipe:str="seed", # one of `RECIPES`: seed, seed_l1, unet_l1, unet_patch, unet_mixed, unet_smooth, default, deep
               epochs:int=None, # passes over the training split (1 if no other limit is given)
               max_steps:int=None, # stop after this many steps
               minutes:float=None, # stop after this many minutes of training
