@@ -14,7 +14,8 @@ from .training import get_recipe, fit, fill, plot_losses, REPORT_CRITERIA
 from .evaluation import inpaint_biharmonic, markdown_table
 
 # %% auto #0
-__all__ = ['compare_criteria', 'criteria_grid', 'load_curves', 'point_at', 'ablation_rows', 'plot_time_to_quality']
+__all__ = ['compare_criteria', 'criteria_grid', 'load_curves', 'point_at', 'ablation_rows', 'plot_time_to_quality',
+           'gain_per_doubling']
 
 # %% ../nbs/06_experiments.ipynb #11a0dd49
 def compare_criteria(images:torch.Tensor, # uint8 training photos
@@ -55,3 +56,11 @@ def plot_time_to_quality(curves:dict, # name -> list of curve points (`minutes`,
         ax.set_title({"centre": "centre 20x20 hole", "free_form": "free-form strokes, 10-30%"}[s]); ax.set_xlabel("training minutes (2-core CPU)")
     axs[0].set_ylabel("validation hole PSNR (dB)"); axs[1].legend(loc="lower right"); fig.tight_layout()
     return fig
+
+# %% ../nbs/06_experiments.ipynb #8c2cf7b6
+def gain_per_doubling(curve:list, # validation curve points, each with `minutes` and one hole PSNR per mask setting
+                      setting:str, # `centre` or `free_form`
+                      since:float=40): # fit only the points from this many training minutes on
+    "Least-squares slope of hole PSNR against log2(training minutes): the dB one doubling of training time adds."
+    m, psnr = zip(*[(p["minutes"], p[setting]) for p in curve if p["minutes"] >= since])
+    return float(np.polyfit(np.log2(m), psnr, 1)[0])

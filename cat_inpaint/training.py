@@ -26,7 +26,7 @@ from .discriminator import Discriminator, PatchDiscriminator, hole_weights
 # %% auto #0
 __all__ = ['RECIPES', 'REPORT_CRITERIA', 'PRETRAINED', 'default_device', 'seed_everything', 'fill', 'show_fill', 'train',
            'Recipe', 'recipe_from_dict', 'get_recipe', 'build_models', 'build_optimizers', 'critic_loss',
-           'adversarial_loss', 'frozen', 'train_step', 'BatchMasks', 'save_checkpoint', 'load_checkpoint',
+           'adversarial_loss', 'frozen', 'train_step', 'BatchMasks', 'save_checkpoint', 'save_run', 'load_checkpoint',
            'generator_from_checkpoint', 'save_generator', 'load_generator', 'dist_info', 'val_psnr', 'fit', 'smooth',
            'plot_losses', 'train_cli']
 
@@ -238,6 +238,13 @@ def save_checkpoint(path, g, d, opt_g, opt_d, recipe:Recipe, step:int, history:d
     torch.save(state, tmp); os.replace(tmp, path)
     return path
 
+def save_run(out, g, d, opt_g, opt_d, recipe:Recipe, step:int, history:dict, ema=None):
+    "Write `checkpoint.pt` and `history.json` (the validation curve and speed, not the per-step losses) into the folder `out`."
+    save_checkpoint(Path(out)/"checkpoint.pt", g, d, opt_g, opt_d, recipe, step, history, ema)
+    tmp = Path(out)/f".history.json.tmp{os.getpid()}"
+    tmp.write_text(json.dumps({k: v for k, v in history.items() if k not in ("d", "g", "rec")}, indent=1))
+    os.replace(tmp, Path(out)/"history.json")
+
 def load_checkpoint(path) -> dict:
     "Read a checkpoint written by `save_checkpoint` without unpickling code."
     path = Path(path)
@@ -322,7 +329,7 @@ def _lr_scale(progress:float) -> float:
 def fit(recipe:Recipe, train_images:torch.Tensor, # recipe; uint8 `(N, 3, H, W)` training photos
         val_images:torch.Tensor|None=None, # uint8 validation photos for the PSNR curve
         epochs:int|None=None, max_steps:int|None=None, minutes:float|None=None, # stop at whichever comes first (none given: 1 epoch)
-        out:str|Path|None=None, # write `checkpoint.pt` and `history.json` here
+        out:str|Path|None=None, # write `checkpoint.pt` and `history.json` here, at each evaluation and at the end
         resume:str|Path|None=None, # checkpoint to continue from
         device=None, seed:int=0, eval_every:float|None=None, # validation PSNR every this many training minutes
         amp:bool=False, # bfloat16 autocast (for GPUs)
@@ -367,13 +374,12 @@ def fit(recipe:Recipe, train_images:torch.Tensor, # recipe; uint8 `(N, 3, H, W)`
             if rank == 0 and val_images is not None and eval_every and (done or hist["train_seconds"] - t_last_eval >= eval_every * 60):
                 t_eval = time.perf_counter()
                 hist["curve"].append({"step": step, "minutes": hist["train_seconds"] / 60, **val_psnr(ema.module if ema else g, val_images)})
-                t_last_eval = hist["train_seconds"]; t0 += time.perf_counter() - t_eval  # evaluation is not training time
+                if out is not None and not done: save_run(out, g, d, opt_g, opt_d, recipe, step, hist, ema)  # a crash or a lost Colab session keeps this much
+                t_last_eval = hist["train_seconds"]; t0 += time.perf_counter() - t_eval  # evaluating and saving are not training time
             if done: break
     bar.close()
     hist.update(steps=step, images=step * recipe.batch_size, images_per_s=step * recipe.batch_size / max(hist["train_seconds"], 1e-9))
-    if out is not None and rank == 0:
-        save_checkpoint(Path(out)/"checkpoint.pt", g, d, opt_g, opt_d, recipe, step, hist, ema)
-        (Path(out)/"history.json").write_text(json.dumps({k: v for k, v in hist.items() if k not in ("d", "g", "rec")}, indent=1))
+    if out is not None and rank == 0: save_run(out, g, d, opt_g, opt_d, recipe, step, hist, ema)
     hist["models"] = (ema.module if ema is not None else g, d)  # the generator to use: the average, if kept
     return hist
 
