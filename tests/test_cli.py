@@ -5,7 +5,7 @@ import pytest
 import torch
 from PIL import Image
 from conftest import run
-from cat_inpaint.training import load_checkpoint
+from cat_inpaint.checkpoint import load_checkpoint
 
 def one_line_error(p, prog, text):
     "Exit status 2, no traceback, one line on stderr naming `prog` and containing `text`."

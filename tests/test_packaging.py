@@ -15,7 +15,8 @@ def wheel(tmp_path_factory):
 
 def test_wheel_contents(wheel):
     names = zipfile.ZipFile(wheel).namelist()
-    for mod in ("data", "masks", "generator", "discriminator", "training", "evaluation", "inference", "bench", "_modidx"):
+    for mod in ("core", "data", "masks", "fills", "metrics", "generator", "discriminator", "pretrained", "losses", "recipes",
+                "checkpoint", "training", "evaluation", "experiments", "inference", "bench", "_modidx"):
         assert f"cat_inpaint/{mod}.py" in names
     assert "cat_inpaint/weights/default.safetensors" in names and "cat_inpaint/weights/default.json" in names
     eps = next(n for n in names if n.endswith("entry_points.txt"))
@@ -32,11 +33,12 @@ def test_installed_package_trains_outside_repo(wheel, tmp_path):
         from pathlib import Path
         assert Path(cat_inpaint.__file__).is_relative_to({str(target)!r}), cat_inpaint.__file__
         from cat_inpaint.data import write_toy_photos, cached_split
-        from cat_inpaint.training import get_recipe, fit
+        from cat_inpaint.recipes import get_recipe
+        from cat_inpaint.training import fit
         from cat_inpaint.inference import Inpainter
         imgs = cached_split(str(write_toy_photos(Path('toy.parquet'), n_cats=40)), 'train', 64)
-        h = fit(get_recipe('default', batch_size=8), imgs, max_steps=1, progress=False)
-        assert h['steps'] == 1
+        res = fit(get_recipe('default', batch_size=8), imgs, max_steps=1, progress=False)
+        assert res.history['steps'] == 1
         inp = Inpainter.from_pretrained(device='cpu')
         x = torch.rand(2, 3, 64, 64); m = torch.zeros(2, 1, 64, 64); m[..., 20:40, 20:40] = 1
         out = inp.inpaint_batch(x * (1 - m), m)
