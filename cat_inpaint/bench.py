@@ -4,13 +4,15 @@
 
 # %% ../nbs/15_benchmarks.ipynb #f41765f8
 from __future__ import annotations
-import json, multiprocessing as mp, platform, resource, subprocess, sys, time
+import json, math, multiprocessing as mp, platform, resource, subprocess, sys, time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-import torch
+import cv2, numpy as np, torch
+from PIL import Image
+from skimage import data as skdata
 from torch import nn
 from fastcore.script import call_parse
-from .core import seed_everything, cli_errors, dashed_args
+from .core import seed_everything, cli_errors, dashed_args, at_least
 from .data import HUB_NAME, CatDataset, cached_split, load_splits, TensorBatches
 from .masks import create_masks, mask_images
 from .generator import forward_flops
@@ -79,11 +81,20 @@ def _inference(name):
     x1, x256 = [torch.rand(n, 4, 64, 64).contiguous(memory_format=fmt) for n in (1, 256)]
     return {"ms_per_image_batch1": 1000 * _timed(lambda: g(x1), 3, 30), "images_per_s_batch256": 256 / _timed(lambda: g(x256), 1, 3)}
 
+def _removal(width:int, height:int, hole:float=0.05, model:str="default"):
+    "Seconds of `Inpainter.remove` on a `width` x `height` photo with a round hole covering `hole` of it (the model already loaded)."
+    from cat_inpaint.inference import Inpainter  # the removal path as a user runs it: nothing of the training side
+    inp = Inpainter.from_pretrained(model, "cpu")
+    photo = np.asarray(Image.fromarray(skdata.chelsea()).resize((width, height), Image.BICUBIC))
+    mask = np.zeros((height, width), np.uint8); cv2.circle(mask, (width // 2, height // 2), round(math.sqrt(hole * width * height / math.pi)), 1, -1)
+    t = time.perf_counter(); inp(photo, mask); first = time.perf_counter() - t
+    return {"megapixels": width * height / 1e6, "hole_fraction": mask.mean(), "first_s": first, "seconds": _timed(lambda: inp(photo, mask), 0, 2)}
+
 def _row(kind, args):
     "Run one row in this (fresh) process; its result with the process's peak memory."
     torch.set_num_threads(args.pop("threads"))
     res = {"data_report": _data_report, "data_cached": _data_cached, "train_report": _train_report,
-           "train_recipe": _train_recipe, "inference": _inference}[kind](**args)
+           "train_recipe": _train_recipe, "inference": _inference, "removal": _removal}[kind](**args)
     return res | {"peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 # %% ../nbs/15_benchmarks.ipynb #4b58147a
@@ -119,6 +130,7 @@ def benchmark(source:str, # photos (parquet, folder or Hub name)
             ("train_report", dict(source=source, n=steps))]
     jobs += [("train_recipe", dict(source=source, n=steps, name=n, cache_dir=cache_dir)) for n in (recipes or RECIPES)]
     jobs += [("inference", dict(name=n)) for n in ("seed", "default")]
+    jobs += [("removal", dict(width=w, height=h, hole=0.05)) for w, h in ((1155, 866), (4000, 3000))]  # 1 and 12 megapixels
     for kind, args in jobs:
         r = run_row(kind, **args)
         if "gflop_per_image" in r: r["fraction_of_matmul_peak"] = r["images_per_s"] * r["gflop_per_image"] / peak
@@ -126,7 +138,7 @@ def benchmark(source:str, # photos (parquet, folder or Hub name)
     return rows
 
 # %% ../nbs/15_benchmarks.ipynb #55c484ad
-@dashed_args
+@dashed_args(checks={"steps": at_least(1), "images": at_least(1)})
 @call_parse
 def bench_cli(data:str=HUB_NAME, # photos: Hub name, `.parquet` file or image folder
               steps:int=20, # timed training steps per row
@@ -145,7 +157,7 @@ def bench_table(rows:list) -> str:
     "Markdown summary of benchmark `rows`."
     out = ["| row | images/s | GFLOP/image | fraction of matmul peak | peak RSS (MB) |", "|---|---|---|---|---|"]
     for r in rows:
-        if r["row"] in ("matmul_1024_fp32", "import"): continue
+        if r["row"] in ("matmul_1024_fp32", "import", "removal"): continue  # reported apart
         name = r["row"] + (f" {r['name']}" if "name" in r else "")
         ips = r.get("images_per_s", r.get("images_per_s_batch256"))
         extra = f" ({r['ms_per_image_batch1']:.1f} ms/image at batch 1)" if "ms_per_image_batch1" in r else ""

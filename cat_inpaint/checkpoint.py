@@ -12,11 +12,12 @@ from torch import nn
 from torch.nn.parallel import DistributedDataParallel as DDP
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from .core import seed_everything, atomic_write
-from .pretrained import read_checkpoint
+from .pretrained import SHIPPED, read_checkpoint, load_generator
 from .recipes import Recipe, recipe_from_dict, build_models, build_optimizers
 
 # %% auto #0
-__all__ = ['new_history', 'TrainState', 'new_state', 'unwrap', 'save_checkpoint', 'save_run', 'load_checkpoint', 'resume_state']
+__all__ = ['new_history', 'TrainState', 'new_state', 'unwrap', 'save_checkpoint', 'save_run', 'load_checkpoint', 'resume_state',
+           'warm_start']
 
 # %% ../nbs/10_checkpoint.ipynb #956263b7
 def new_history() -> dict:
@@ -84,4 +85,14 @@ def resume_state(state:TrainState, path) -> TrainState:
     if state.d is not None: state.d.load_state_dict(ck["d"]); state.opt_d.load_state_dict(ck["opt_d"])
     if state.ema is not None: state.ema.load_state_dict(ck["ema"])
     state.step, state.history = ck["step"], ck["history"]
+    return state
+
+# %% ../nbs/10_checkpoint.ipynb #94d85b85
+def warm_start(state:TrainState, path) -> TrainState:
+    "Start `state`'s generator and weight average from the generator in `path` (a shipped model's name, model file or checkpoint)."
+    g = load_generator(SHIPPED.get(str(path), path))
+    if g.arch != state.recipe.arch: raise ValueError(f"{path} holds a {g.arch} generator, but recipe {state.recipe.name!r} builds {state.recipe.arch}")
+    for m in (state.g, state.ema.module if state.ema is not None else None):
+        if m is not None: m.load_state_dict(g.state_dict())
+    state.history["init"] = str(path)
     return state

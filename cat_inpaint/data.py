@@ -4,9 +4,10 @@
 
 # %% ../nbs/01_data.ipynb #76f95299
 from __future__ import annotations
-import hashlib, io, os, socket
+import contextlib, hashlib, io, os, socket
 from pathlib import Path
 import numpy as np, torch
+import torch.nn.functional as F
 import datasets
 from datasets import load_dataset, ClassLabel, Features, Image as HFImage
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -16,9 +17,10 @@ from tqdm.auto import tqdm
 from .core import to_rgb, atomic_write
 
 # %% auto #0
-__all__ = ['HUB_NAME', 'OFFLINE_COPY', 'DataSourceError', 'load_images', 'find_photos', 'write_toy_photos', 'cats_only',
-           'split_cats', 'load_splits', 'decode_image', 'report_transform', 'cache_transform', 'CatDataset',
-           'report_loaders', 'show_rows', 'decode_split', 'to_float', 'cached_split', 'TensorBatches']
+__all__ = ['HUB_NAME', 'OFFLINE_COPY', 'IMAGE_SUFFIXES', 'DataSourceError', 'load_images', 'find_photos', 'hub_reachable',
+           'photo_source', 'write_toy_photos', 'cats_only', 'dogs_only', 'split_cats', 'load_splits', 'load_split',
+           'decode_image', 'report_transform', 'cache_transform', 'CatDataset', 'report_loaders', 'show_rows',
+           'decode_split', 'to_float', 'cached_split', 'crop_resize', 'TensorBatches']
 
 # %% ../nbs/01_data.ipynb #5aeb1ada
 HUB_NAME = "microsoft/cats_vs_dogs"
@@ -41,14 +43,30 @@ def _looks_local(source:str):
     return source.startswith((".", "/", "~")) or Path(source).suffix != "" or source.count("/") > 1
 
 # %% ../nbs/01_data.ipynb #26526a6e
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp", ".tif", ".tiff"} # what an image folder is searched for
+
+@contextlib.contextmanager
+def _quiet_datasets():
+    "Silence the datasets library's own log lines: the user gets the project's one-line error instead."
+    level = datasets.logging.get_verbosity(); datasets.logging.set_verbosity(datasets.logging.CRITICAL)  # it logs a bad file as an error
+    try: yield
+    finally: datasets.logging.set_verbosity(level)
+
+def _load_local(p:Path):
+    "A folder of images or a parquet file as a `datasets.Dataset`, or one clear error."
+    if p.is_dir() and not any(f.suffix.lower() in IMAGE_SUFFIXES for f in p.rglob("*")):
+        raise DataSourceError(f"{p} holds no images ({', '.join(sorted(IMAGE_SUFFIXES))})")
+    if p.is_file() and p.suffix != ".parquet": raise DataSourceError(f"{p} is a file but not a .parquet dataset; pass a parquet file or a folder of images")
+    try:
+        with _quiet_datasets():
+            return load_dataset("imagefolder", data_dir=str(p), split="train") if p.is_dir() else load_dataset("parquet", data_files=str(p), split="train")
+    except Exception as e: raise DataSourceError(f"{p} could not be read as a dataset: {str(e).splitlines()[0] if str(e) else type(e).__name__}") from None
+
 def load_images(source:str=HUB_NAME, # Hub dataset name, `.parquet` file, or folder of images
                ) -> datasets.Dataset:
     "Load the `train` split of `source` as a `datasets.Dataset` with an `image` column."
     p = Path(source).expanduser()
-    if p.is_dir(): return load_dataset("imagefolder", data_dir=str(p), split="train")
-    if p.is_file():
-        if p.suffix != ".parquet": raise DataSourceError(f"{source} is a file but not a .parquet dataset; pass a parquet file or a folder of images")
-        return load_dataset("parquet", data_files=str(p), split="train")
+    if p.exists(): return _load_local(p)
     if _looks_local(source): raise DataSourceError(f"no such file or folder: {source}")
     return _load_hub(source)
 
@@ -60,6 +78,20 @@ def find_photos(name:str="cats_vs_dogs_128.parquet", # file to look for
     for d in [Path.cwd(), *Path.cwd().parents]:
         for cand in (d/"shared"/"data"/name, d.parent/"shared"/"data"/name):
             if cand.is_file(): return cand.resolve()
+    return None
+
+# %% ../nbs/01_data.ipynb #0dacba6a
+def hub_reachable() -> bool:
+    "Whether the Hugging Face Hub answers: `HF_HUB_OFFLINE` is unset and its name resolves (milliseconds when offline)."
+    if os.environ.get("HF_HUB_OFFLINE", "0").lower() not in ("", "0", "false", "no"): return False
+    try: socket.getaddrinfo("huggingface.co", 443); return True
+    except OSError: return False
+
+def photo_source() -> str|None:
+    "Where a notebook's real photos come from, said in one line: the offline copy, else the Hub, else None (toy photos)."
+    if (p := find_photos()) is not None: print(f"photos: the offline copy {p}"); return str(p)
+    if hub_reachable(): print(f"photos: {HUB_NAME} from the Hugging Face Hub (no offline copy found)"); return HUB_NAME
+    print(f"photos: no offline copy ({OFFLINE_COPY}) and no Hub: cells that need real cats are skipped and toy photos stand in")
     return None
 
 # %% ../nbs/01_data.ipynb #fae8d6f0
@@ -95,13 +127,25 @@ def write_toy_photos(path, # where to write the `.parquet`
     return Path(path)
 
 # %% ../nbs/01_data.ipynb #1d31d6d3
+def _label_of(ds:datasets.Dataset, kind:str) -> tuple:
+    "`ds`'s label column (None if unlabelled) and the id of the class whose name starts with `kind` (None if none does)."
+    col = next((c for c in ("labels", "label") if c in ds.column_names), None)
+    names = (getattr(ds.features[col], "names", None) or []) if col else []
+    return col, next((i for i, n in enumerate(names) if n.lower().startswith(kind)), None)
+
+def _with_label(ds, col, label):
+    return ds.filter(lambda labels: [l == label for l in labels], input_columns=col, batched=True)
+
 def cats_only(ds:datasets.Dataset) -> datasets.Dataset:
     "The cats of `ds`, found from its label column without decoding any image."
-    col = next((c for c in ("labels", "label") if c in ds.column_names), None)
+    col, cat = _label_of(ds, "cat")
     if col is None: return ds  # an unlabelled folder: every image is a cat
-    names = getattr(ds.features[col], "names", None) or []
-    cat = next((i for i, n in enumerate(names) if n.lower().startswith("cat")), 0)
-    return ds.filter(lambda labels: [l == cat for l in labels], input_columns=col, batched=True)
+    return _with_label(ds, col, 0 if cat is None else cat)
+
+def dogs_only(ds:datasets.Dataset) -> datasets.Dataset:
+    "The dogs of `ds` (none in an unlabelled folder): extra training photos, never split or evaluated."
+    col, dog = _label_of(ds, "dog")
+    return ds.select([]) if dog is None else _with_label(ds, col, dog)
 
 # %% ../nbs/01_data.ipynb #079c4786
 def split_cats(cats:datasets.Dataset, seed:int=42) -> dict:
@@ -113,6 +157,12 @@ def split_cats(cats:datasets.Dataset, seed:int=42) -> dict:
 def load_splits(source:str=HUB_NAME, seed:int=42) -> dict:
     "The report's cat splits of `source` (Hub name, parquet or folder), split with `seed`."
     return split_cats(cats_only(load_images(source)), seed)
+
+def load_split(source:str, split:str, seed:int=42) -> datasets.Dataset:
+    "One split of `source`: `train`, `valid` or `test` (the report's cats), or `dogs` (every dog, for training only)."
+    if split == "dogs": return dogs_only(load_images(source))
+    if split not in ("train", "valid", "test"): raise ValueError(f"unknown split {split!r}; choose train, valid, test or dogs")
+    return load_splits(source, seed)[split]
 
 # %% ../nbs/01_data.ipynb #6bbedc2a
 def decode_image(item) -> Image.Image|None:
@@ -207,7 +257,7 @@ def _source_key(source, split, size, seed):
 _MEMORY = {}
 
 def cached_split(source:str, # Hub name, parquet or folder
-                 split:str="train", # `train`, `valid` or `test`
+                 split:str="train", # `train`, `valid` or `test` (cats), or `dogs`
                  size:int=64, # side of the images
                  cache_dir:str|Path|None=None, # keep a copy on disk here too (None: memory only)
                  seed:int=42, progress:bool=False) -> torch.Tensor:
@@ -217,22 +267,38 @@ def cached_split(source:str, # Hub name, parquet or folder
     f = Path(cache_dir).expanduser() / f"cats-{split}-{size}-{key}.safetensors" if cache_dir else None
     if f is not None and f.is_file(): imgs = load_file(f)["images"]
     else:
-        imgs, skipped = decode_split(load_splits(source, seed)[split], size, progress)
+        imgs, skipped = decode_split(load_split(source, split, seed), size, progress)
         if f is not None:  # a crash never leaves a half-written cache behind
             with atomic_write(f) as tmp: save_file({"images": imgs.contiguous()}, tmp, metadata={"skipped": str(skipped), "source": str(source)})
     _MEMORY[key] = imgs
     return imgs
 
 # %% ../nbs/01_data.ipynb #2e04fa00
+def _boxes(n:int, full:int, side:int, lo:float, g) -> torch.Tensor:
+    "`n` random squares `(top, left, side)` in a `full`-pixel photo, none smaller than `side` or `lo * full`: crops that never upsample."
+    smallest = min(full, max(side, round(lo * full)))
+    s = smallest + (torch.rand(n, generator=g) * (full - smallest + 1)).long()
+    top, left = ((torch.rand(n, generator=g) * (full - s + 1)).long() for _ in range(2))
+    return torch.stack([top, left, s], 1)
+
+def crop_resize(x:torch.Tensor, # float `(N, 3, H, W)`
+                boxes:torch.Tensor, # `(N, 3)` squares `(top, left, side)`, one per image
+                side:int) -> torch.Tensor:
+    "Each image of `x` cut to its box and resized (antialiased) to `side` x `side`."
+    crops = [x[i:i + 1, :, t:t + s, l:l + s] for i, (t, l, s) in enumerate(boxes.tolist())]
+    return torch.cat([c if c.shape[-1] == side else F.interpolate(c, size=(side, side), mode="bilinear", antialias=True) for c in crops])
+
 class TensorBatches:
-    "Float batches of uint8 `images` (shuffled, optionally flipped), the `rank`-th share of each global batch."
+    "Float batches of uint8 `images` (shuffled, optionally flipped, cropped and rescaled), the `rank`-th share of each global batch."
     def __init__(self, images:torch.Tensor, # uint8 `(N, 3, H, W)`
                  batch_size:int=32, # global batch size (all ranks together)
                  shuffle:bool=True, flip:bool=False, # flip: mirror half the images left-right
-                 seed:int=0, rank:int=0, world:int=1, drop_last:bool=True):
+                 seed:int=0, rank:int=0, world:int=1, drop_last:bool=True,
+                 sizes:tuple=(), # if given, each batch is rescaled to one side drawn from these (repeats weigh a side more)
+                 crop:float=1.0): # with `sizes`: smallest random crop, as a fraction of the photo's side
         assert batch_size % world == 0, "the global batch must split evenly across ranks"
         self.images, self.bs, self.shuffle, self.flip, self.seed = images, batch_size, shuffle, flip, seed
-        self.rank, self.world, self.drop_last, self.epoch = rank, world, drop_last, 0
+        self.rank, self.world, self.drop_last, self.epoch, self.sizes, self.crop = rank, world, drop_last, 0, tuple(sizes), crop
     def __len__(self): return len(self.images) // self.bs if self.drop_last else -(-len(self.images) // self.bs)
     def __iter__(self):
         "This process's share of each batch of one epoch; each call is the next epoch, in a new order."
@@ -243,4 +309,7 @@ class TensorBatches:
             share = slice(self.rank * len(idx) // self.world, (self.rank + 1) * len(idx) // self.world)
             x = to_float(self.images[idx[share]])
             if self.flip: x = torch.where(flips[share, None, None, None], x.flip(-1), x)
+            if self.sizes:  # drawn for the whole global batch, so every rank agrees
+                side = self.sizes[int(torch.randint(len(self.sizes), (1,), generator=g))]
+                x = crop_resize(x, _boxes(len(idx), x.shape[-1], side, self.crop, g)[share], side)
             yield x

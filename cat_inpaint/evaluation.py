@@ -4,7 +4,7 @@
 
 # %% ../nbs/13_evaluation.ipynb #50e237eb
 from __future__ import annotations
-import json, platform, sys, time
+import contextlib, io, json, platform, sys, time
 from dataclasses import asdict
 from pathlib import Path
 import cv2, numpy as np, torch
@@ -12,16 +12,16 @@ import torch.nn.functional as F
 from torch import nn
 from skimage.restoration import inpaint_biharmonic as _biharmonic
 from fastcore.script import call_parse
-from .core import eval_mode, atomic_write, cli_errors, dashed_args
+from .core import eval_mode, atomic_write, cli_errors, dashed_args, at_least, DEVICE_CHECK
 from .data import HUB_NAME, cached_split, to_float, show_rows
-from .masks import create_masks, mask_images, composite, eval_masks, EVAL_SETTINGS, NATIVE_SETTINGS
+from .masks import create_masks, mask_images, composite, eval_masks, EVAL_SETTINGS, NATIVE_SETTINGS, REPORT_SIZE
 from .metrics import masked_mean, hole_psnr, hole_l1, ssim
-from .pretrained import fill, generator_from_checkpoint, load_generator, save_generator, PRETRAINED
+from .pretrained import fill, generator_from_checkpoint, load_generator, save_generator, PRETRAINED, SHIPPED
 from .checkpoint import load_checkpoint
 from .inference import Inpainter, removal_inpainter
 
 # %% auto #0
-__all__ = ['inpaint_telea', 'inpaint_ns', 'inpaint_biharmonic', 'CLASSICAL', 'evaluate_report', 'inpaint_mean', 'perceptual_note',
+__all__ = ['inpaint_telea', 'inpaint_ns', 'inpaint_biharmonic', 'CLASSICAL', 'evaluate_report', 'inpaint_mean', 'learned_metrics',
            'texture_energy', 'hole_haarpsi', 'evaluate_methods', 'markdown_table', 'model_inpainter', 'compare_grid',
            'eval_cli', 'ship_model']
 
@@ -67,11 +67,18 @@ def inpaint_mean(masked:torch.Tensor, masks:torch.Tensor) -> torch.Tensor:
 CLASSICAL = {"telea": inpaint_telea, "navier_stokes": inpaint_ns, "biharmonic": inpaint_biharmonic, "mean_colour": inpaint_mean}
 
 # %% ../nbs/13_evaluation.ipynb #02d01ca3
-def perceptual_note() -> str|None:
-    "Why LPIPS/FID are skipped (None when their pretrained weights are in the local torch cache)."
-    ck = Path(torch.hub.get_dir())/"checkpoints"
-    if list(ck.glob("alexnet-*.pth")) and list(ck.glob("*inception*.pth")): return None
-    return f"LPIPS and FID skipped: their pretrained AlexNet/Inception weights are not in {ck} and cannot be downloaded here"
+def learned_metrics(device=None) -> tuple:
+    "torchmetrics' LPIPS (AlexNet) and FID (Inception) on `device`: `((lpips, fid), None)`, or `(None, one line saying why not)`."
+    try:
+        from torchmetrics.image.lpip import LearnedPerceptualImagePatchSimilarity
+        from torchmetrics.image.fid import FrechetInceptionDistance
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):  # torch.hub's "Downloading ..." lines
+            lpips = LearnedPerceptualImagePatchSimilarity(net_type="alex", normalize=True)
+            fid = FrechetInceptionDistance(feature=2048, normalize=True, reset_real_features=False)  # the truth's statistics are shared
+        return (lpips.to(device or "cpu"), fid.to(device or "cpu")), None
+    except Exception as e:  # offline without cached weights, or torch-fidelity missing
+        why = str(e).splitlines()[0][:160] if str(e) else type(e).__name__
+        return None, f"LPIPS and FID skipped: their pretrained AlexNet/Inception weights are neither cached nor downloadable here ({why})"
 
 # %% ../nbs/13_evaluation.ipynb #4618684e
 _LAPLACE = torch.tensor([[0., 1, 0], [1, -4, 1], [0, 1, 0]])[None, None]
@@ -109,18 +116,24 @@ def evaluate_methods(methods:dict, # name -> inpainter `(masked, masks) -> compo
                      images:torch.Tensor, # uint8 `(N, 3, H, W)` test photos
                      settings=EVAL_SETTINGS, # mask settings of `eval_masks`
                      batch_size:int=256,
-                     perceptual:bool=False) -> list: # also HaarPSI around the hole and the texture ratio
-    "One row per method and setting: mean hole PSNR, hole L1 and SSIM (and HaarPSI, texture ratio), and ms per image."
+                     perceptual:bool=False, # also HaarPSI around the hole and the texture ratio
+                     learned:tuple|None=None) -> list: # `(lpips, fid)` from `learned_metrics`, to add LPIPS and FID
+    "One row per method and setting: mean hole PSNR, hole L1 and SSIM (HaarPSI, texture ratio, LPIPS, FID), and ms per image."
     rows, xs = [], to_float(images).split(batch_size)  # converted once, shared by every method and setting
+    if learned:
+        for x in xs: learned[1].update(x.to(learned[1].device), real=True)  # the true photos' FID statistics, once
     for s in settings:
         masks = eval_masks(s, len(images), images.shape[-1]).split(batch_size)
         for name, f in methods.items():
             scores, seconds = {}, 0.0
+            for mt in learned or (): mt.reset()
             for x, m in zip(xs, masks):
                 t = time.perf_counter(); out = f(mask_images(x, m), m); seconds += time.perf_counter() - t
                 for k, v in _measures(out, x, m, perceptual).items(): scores.setdefault(k, []).append(v)
+                if learned: _update_learned(learned, out, x)
             row = {k: torch.cat(v).mean().item() for k, v in scores.items() if not k.startswith("_")}
             if perceptual: row["texture_ratio"] = (torch.cat(scores["_tex_fill"]).sum() / torch.cat(scores["_tex_true"]).sum().clamp(min=1e-12)).item()
+            if learned: row |= {"lpips": learned[0].compute().item(), "fid": learned[1].compute().item()}
             rows.append({"method": name, "masks": s, "images": len(images), **row, "ms_per_image": 1000 * seconds / len(images)})
     return rows
 
@@ -130,7 +143,11 @@ def _measures(out, x, m, perceptual:bool) -> dict:
     if perceptual: res |= {"haarpsi": hole_haarpsi(out, x, m), "_tex_fill": texture_energy(out, m), "_tex_true": texture_energy(x, m)}
     return res
 
-def markdown_table(rows:list, cols=("method", "masks", "hole_psnr", "hole_l1", "ssim", "haarpsi", "texture_ratio", "ms_per_image")) -> str:
+def _update_learned(learned, out, x):
+    lpips, fid = learned; out = out.clamp(0, 1).to(lpips.device)
+    lpips.update(out, x.to(lpips.device)); fid.update(out, real=False)
+
+def markdown_table(rows:list, cols=("method", "masks", "hole_psnr", "hole_l1", "ssim", "haarpsi", "texture_ratio", "lpips", "fid", "ms_per_image")) -> str:
     "`rows` (dicts) as a markdown table of `cols`, floats to 3 decimals."
     fmt = lambda v: f"{v:.3f}" if isinstance(v, float) else str(v)
     cols = [c for c in cols if any(c in r for r in rows)]
@@ -152,57 +169,63 @@ def compare_grid(methods:dict, images:torch.Tensor, # inpainters; uint8 photos, 
 
 # %% ../nbs/13_evaluation.ipynb #75f5aaa5
 def _checkpoint_methods(paths:str, device=None, size:int=64) -> dict:
-    "name -> inpainter for each comma-separated checkpoint or safetensors path in `paths`, for photos of side `size`."
+    "name -> inpainter for each comma-separated shipped model name, checkpoint or safetensors path in `paths`, for photos of side `size`."
     out = {}
     for p in [p for p in paths.split(",") if p]:
-        g = load_generator(p, device)
-        native = size != getattr(g, "card", {}).get("resolution", 64)  # not the model's own size: through `remove`, as users run it
-        out[f"{g.recipe_name} ({Path(p).parent.name or Path(p).stem})" if p.endswith(".pt") else g.recipe_name] = \
-            removal_inpainter(Inpainter(g, device)) if native else model_inpainter(g)
+        g = load_generator(SHIPPED.get(p, p), device)
+        name = p if p in SHIPPED else f"{g.recipe_name} ({Path(p).parent.name or Path(p).stem})" if p.endswith(".pt") else g.recipe_name
+        native = size != REPORT_SIZE  # the 64-px protocol scores the network; at any other size, `remove` as users run it
+        out[name] = removal_inpainter(Inpainter(g, device)) if native else model_inpainter(g)
     return out
 
 # %% ../nbs/13_evaluation.ipynb #ff2cd026
-@dashed_args
+@dashed_args(choices={"split": ["train", "valid", "test"]}, checks={"limit": at_least(1), "size": at_least(16), "device": DEVICE_CHECK})
 @call_parse
-def eval_cli(checkpoint:str=None, # checkpoint.pt or .safetensors file(s), comma-separated (default: the shipped model)
+def eval_cli(checkpoint:str="default", # shipped models (default, cats64), checkpoint.pt or .safetensors files, comma-separated
              data:str=HUB_NAME, # Hub dataset name, `.parquet` file or image folder
-             split:str="test", # train, valid or test
+             split:str="test", # which of the report's cat splits
              masks:str="", # mask settings, comma-separated (default: centre,free_form at 64 px; centre,free_form,object above)
              classical:str="telea,navier_stokes,biharmonic,mean_colour", # classical methods to include ('' for none)
              limit:int=None, # score only the first `limit` images
              size:int=64, # image side, pixels (128: the shared photos' own size, scored through `Inpainter.remove`)
-             perceptual:bool=False, # also HaarPSI and the texture ratio (always on at sizes other than 64)
+             perceptual:bool=False, # also HaarPSI, the texture ratio, and LPIPS and FID where their weights can be had (always on at sizes other than 64)
              cache_dir:str="~/.cache/cat_inpaint", # where decoded images are cached ('' for none)
              device:str=None): # cuda, mps or cpu
     "Score inpainting checkpoints and classical methods on a split; print a table (stderr) and a JSON line (stdout)."
     with cli_errors("cat_inpaint_eval"):
-        if split not in ("train", "valid", "test"): raise ValueError(f"unknown split {split!r}; choose train, valid or test")
         settings = [s for s in masks.split(",") if s] or list(EVAL_SETTINGS if size == 64 else NATIVE_SETTINGS)
         for s in settings: eval_masks(s, 0)  # unknown settings fail here, before any work
-        methods = _checkpoint_methods(checkpoint or str(PRETRAINED), device, size)
+        methods = _checkpoint_methods(checkpoint, device, size)
         for c in [c for c in classical.split(",") if c]:
             if c not in CLASSICAL: raise ValueError(f"unknown classical method {c!r}; choose from {', '.join(CLASSICAL)}")
             methods[c] = CLASSICAL[c]
         images = cached_split(data, split, size, cache_dir or None, progress=True)[:limit]
-        rows = evaluate_methods(methods, images, settings, batch_size=256 if size <= 64 else 64, perceptual=perceptual or size != 64)
+        perceptual = perceptual or size != 64
+        learned, note = learned_metrics(device) if perceptual else (None, None)
+        if note: print(note, file=sys.stderr)
+        rows = evaluate_methods(methods, images, settings, batch_size=256 if size <= 64 else 64, perceptual=perceptual, learned=learned)
         print(markdown_table(rows), file=sys.stderr)
-        if note := perceptual_note(): print(note, file=sys.stderr)
         print(json.dumps({"data": data, "split": split, "size": size, "images": len(images), "results": rows}))
 
 # %% ../nbs/13_evaluation.ipynb #a5091e93
+def _data_note(data:str, recipe) -> str:
+    "What a model was trained on, for its card."
+    return f"{Path(data).name}: the cats' train split (80/10/10, seed 42)" + (" and every dog" if recipe.dogs else "")
+
 def ship_model(checkpoint, # training checkpoint of the model to ship
                data:str, # photos it is scored on (its `test` split)
                dest=PRETRAINED, # where the weights go; the card goes beside them as `.json`
-               command:str="cat_inpaint_train --data ../shared/data/cats_vs_dogs_128.parquet --recipe default --minutes 80 --eval-every 5 --out runs/default"):
-    "Score `checkpoint`'s generator on the test split and write it with its model card to `dest`."
-    ck = load_checkpoint(checkpoint); g = generator_from_checkpoint(ck)
-    images = cached_split(data, "test", 64)
-    rows = evaluate_methods({ck["recipe"].name: model_inpainter(g), "biharmonic": inpaint_biharmonic}, images)
-    h = ck["history"]
-    card = {"name": "cat-inpaint default", "recipe": asdict(ck["recipe"]), "data": f"{Path(data).name}, cats, train split (80/10/10, seed 42)",
-            "resolution": 64, "steps": ck["step"], "images_seen": h["images"], "train_minutes": round(h["train_seconds"] / 60, 1),
+               command:str="cat_inpaint_train --data ../shared/data/cats_vs_dogs_128.parquet --recipe default --minutes 80 --eval-every 5 --out runs/default",
+               name:str="cat-inpaint default", # the card's title
+               native_eval=None): # `cat_inpaint_eval --size` JSON of this checkpoint at its own resolution, copied into the card
+    "Score `checkpoint`'s generator on the test split (64-px protocol) and write it with its model card to `dest`."
+    ck = load_checkpoint(checkpoint); g = generator_from_checkpoint(ck); r, h = ck["recipe"], ck["history"]
+    rows = evaluate_methods({r.name: model_inpainter(g), "biharmonic": inpaint_biharmonic}, cached_split(data, "test", REPORT_SIZE))
+    card = {"name": name, "recipe": asdict(r), "data": _data_note(data, r), "resolution": r.size, "init": h.get("init"),
+            "steps": ck["step"], "images_seen": h["images"], "train_minutes": round(h["train_seconds"] / 60, 1),
             "images_per_s": round(h["images_per_s"], 1), "machine": f"{platform.machine()} CPU, {torch.get_num_threads()} threads",
             "command": command, "test_metrics": rows, "validation_curve": h["curve"]}
-    save_generator(g, dest, name=ck["recipe"].name, card=card)
-    with atomic_write(Path(dest).with_suffix(".json")) as tmp: tmp.write_text(json.dumps(card, indent=1) + "\n")
+    if native_eval: card["test_metrics_native"] = json.loads(Path(native_eval).read_text())["results"]
+    save_generator(g, dest, name=r.name, card={k: v for k, v in card.items() if v is not None})
+    with atomic_write(Path(dest).with_suffix(".json")) as tmp: tmp.write_text(json.dumps({k: v for k, v in card.items() if v is not None}, indent=1) + "\n")
     return card

@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 import numpy as np, torch
 import matplotlib.pyplot as plt
+from .core import RESULTS
 from .data import to_float, show_rows
 from .masks import eval_masks, mask_images
 from .pretrained import fill
@@ -33,7 +34,7 @@ def criteria_grid(results:dict, images:torch.Tensor, n:int=5): # `FitResult`s fr
     return show_rows(rows | {"ground truth": x}, n=n)
 
 # %% ../nbs/14_experiments.ipynb #f45d9df0
-def load_curves(folder:str|Path="results", prefix:str="ablation-") -> dict:
+def load_curves(folder:str|Path=RESULTS, prefix:str="ablation-") -> dict:
     "recipe -> history (from `history.json` files saved as `<prefix><recipe>.json` in `folder`)."
     return {p.stem[len(prefix):]: json.loads(p.read_text()) for p in sorted(Path(folder).glob(f"{prefix}*.json"))}
 

@@ -4,39 +4,43 @@
 
 # %% ../nbs/12_removal.ipynb #163f7e8a
 from __future__ import annotations
-import base64, io, sys, warnings
+import base64, io, math, sys, warnings
 from pathlib import Path
 import cv2, numpy as np, torch
 import torch.nn.functional as F
 from PIL import Image, ImageOps, UnidentifiedImageError
 from fastcore.basics import patch
 from fastcore.script import call_parse
-from .core import default_device, eval_mode, to_rgb, atomic_write, cli_errors, dashed_args
+from .core import default_device, eval_mode, to_rgb, atomic_write, cli_errors, dashed_args, at_least, DEVICE_CHECK
 from .masks import mask_images, composite
-from .pretrained import fill, load_generator, PRETRAINED
+from .pretrained import fill, load_generator, SHIPPED
 
 # %% auto #0
 __all__ = ['REACH', 'MAX_SIDE', 'GROUP_GAP', 'Inpainter', 'RemovalError', 'open_image', 'removal_inpainter', 'show_removal',
-           'save_atomic', 'remove_cli', 'RemovalApp']
+           'save_atomic', 'remove_cli', 'MaskPainter', 'RemovalApp']
 
 # %% ../nbs/12_removal.ipynb #4ecd74f8
+REACH = 24 # the deepest hole (pixels from its nearest known pixel, at the working scale) a 64-px model fills in one pass
+
 class Inpainter:
     "Fill holes with a trained generator; `inpaint_batch` at the model's resolution, `remove` on any photo."
     def __init__(self, generator:torch.nn.Module, # any generator: `(N, 4, S, S)` -> `(N, 3, S, S)`
                  device=None, # default: the best available
                  size:int|None=None, # the resolution the generator was trained at (default: its card's, else 64)
-                 refine:bool=False): # at the photo's own resolution, refine coarse fills at every finer scale
-        self.device, self.refine = (torch.device(device) if device else default_device()), refine
+                 refine:bool=False, # at the photo's own resolution, refine coarse fills at every finer scale
+                 dtype:torch.dtype|None=None): # run the network in half precision (`torch.float16` or `torch.bfloat16`)
+        self.device, self.refine, self.dtype = (torch.device(device) if device else default_device()), refine, dtype
         self.g = generator.to(self.device).eval()
         self.size = size or getattr(generator, "card", {}).get("resolution", 64)
+        self.reach = REACH * self.size // 64  # a model trained on larger photos has learnt to fill deeper holes
 
     @classmethod
-    def from_pretrained(cls, path=None, # `.safetensors` or training checkpoint; default: the shipped model
-                        device=None):
-        "Load the shipped default model (no network needed) or the generator at `path`."
-        path = Path(path) if path else PRETRAINED
-        if path == PRETRAINED and not path.is_file(): raise FileNotFoundError(f"the shipped weights are missing from this install ({path}); reinstall cat_inpaint")
-        return cls(load_generator(path, device), device)
+    def from_pretrained(cls, path=None, # a shipped model's name (`default`, `cats64`), a `.safetensors` file or a training checkpoint
+                        device=None, dtype:torch.dtype|None=None):
+        "Load a shipped model (no network needed; `default` if no `path`) or the generator at `path`."
+        name = str(path or "default"); path = SHIPPED.get(name, Path(name))
+        if name in SHIPPED and not path.is_file(): raise FileNotFoundError(f"the shipped weights are missing from this install ({path}); reinstall cat_inpaint")
+        return cls(load_generator(path, device), device, dtype=dtype)
 
     def inpaint_batch(self, masked:torch.Tensor, # `(N, 3, S, S)` in [0, 1], hole pixels zeroed
                       masks:torch.Tensor, # `(N, 1, S, S)`, 1 = hole
@@ -45,7 +49,7 @@ class Inpainter:
         s = self.size
         if masked.dim() != 4 or masked.shape[1:] != (3, s, s): raise ValueError(f"masked must be (N, 3, {s}, {s}), got {tuple(masked.shape)}")
         if masks.shape != (len(masked), 1, s, s): raise ValueError(f"masks must be ({len(masked)}, 1, {s}, {s}), got {tuple(masks.shape)}")
-        return fill(self.g, masked.float(), masks.float())
+        return fill(self.g, masked.float(), masks.float(), dtype=self.dtype)
 
 # %% ../nbs/12_removal.ipynb #01ab8a46
 class RemovalError(ValueError):
@@ -141,7 +145,6 @@ def _soft_weights(user:np.ndarray, dilated:np.ndarray) -> np.ndarray:
     return np.where(dilated, np.clip(1 - d / (band + 1), 0, 1), 0).astype(np.float32)
 
 # %% ../nbs/12_removal.ipynb #4e95fc90
-REACH = 24 # the deepest hole (pixels from its nearest known pixel, at the working scale) the network fills in one pass
 MAX_SIDE = 1024 # the largest window side the network works on: bounds time and memory on big photos
 GROUP_GAP = 32 # holes closer than this many pixels share one window
 
@@ -166,36 +169,38 @@ def _depth(hole:np.ndarray) -> float:
     "How far (pixels) the hole pixel furthest from any known pixel lies from one."
     return float(cv2.distanceTransform(np.pad(hole, 1).astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE).max()) if hole.any() else 0.0
 
-def _scales(depth:float, side:int) -> list:
-    "Working scales, coarsest first: the finest is 1 (or what `MAX_SIDE` allows); each coarser one halves, until the hole fits `REACH`."
+def _scales(depth:float, side:int, reach:float=REACH) -> list:
+    "Working scales, coarsest first: the finest is 1 (or what `MAX_SIDE` allows); each coarser one halves, until the hole fits `reach`."
     s = [min(1.0, MAX_SIDE / side)]
-    while depth * s[0] > REACH and side * s[0] > 32: s.insert(0, s[0] / 2)
+    while depth * s[0] > reach and side * s[0] > 32: s.insert(0, s[0] / 2)
     return s
 
 # %% ../nbs/12_removal.ipynb #d0faeaae
 @torch.no_grad()
-def _run(g, x:torch.Tensor, m:torch.Tensor, base=None) -> torch.Tensor:
+def _run(g, x:torch.Tensor, m:torch.Tensor, base=None, dtype=None) -> torch.Tensor:
     "Composite of `g`'s fill of photo `x` with holes `m` at any size (padded to a multiple of 4), refining `base` if given."
     H, W = x.shape[-2:]; pad = lambda t: F.pad(t, (0, -W % 4, 0, -H % 4), mode="replicate")
     masked, dev = mask_images(x, m), next(g.parameters()).device
-    with eval_mode(g):
+    with eval_mode(g), torch.autocast(dev.type, dtype or torch.float32, enabled=dtype is not None):
         inp = torch.cat([pad(masked), pad(m)], 1).to(dev)
         y = g(inp, base=pad(base).to(dev)) if base is not None else g(inp)
     return composite(y[..., :H, :W].float().cpu(), masked, m)
 
 def _fill_native(g, rgb:np.ndarray, hole:np.ndarray, rect:tuple, # generator; photo, holes; window `(x0, y0, w, h)`
-                 refine:bool=False) -> np.ndarray: # refine at every finer scale (else: fill at the coarsest, then upsample)
+                 refine:bool=False, # refine at every finer scale (else: fill at the coarsest, then upsample)
+                 reach:float=REACH, # the deepest hole the model fills in one pass, pixels
+                 dtype=None) -> np.ndarray: # autocast dtype of the network (None: float32)
     "`g`'s fill of window `rect` of `rgb` at the photo's own resolution, coarse to fine: float `(h, w, 3)` in [0, 1]."
     x0, y0, w, h = rect
     x = torch.from_numpy(rgb[y0:y0 + h, x0:x0 + w].copy()).permute(2, 0, 1)[None].float() / 255
     m = torch.from_numpy(hole[y0:y0 + h, x0:x0 + w])[None, None].float()
     out = None
-    scales = _scales(_depth(hole[y0:y0 + h, x0:x0 + w]), max(w, h))
+    scales = _scales(_depth(hole[y0:y0 + h, x0:x0 + w]), max(w, h), reach)
     for s in (scales if refine else scales[:1]):
         size = (max(4, round(h * s)), max(4, round(w * s)))
         xs, ms = (x, m) if size == (h, w) else (F.interpolate(x, size, mode="area"), (F.interpolate(m, size, mode="area") > 0).float())
         base = None if out is None else F.interpolate(out, size, mode="bicubic", align_corners=False).clamp(0, 1)
-        out = _run(g, xs, ms, base)
+        out = _run(g, xs, ms, base, dtype)
     if out.shape[-2:] != (h, w): out = F.interpolate(out, (h, w), mode="bicubic", align_corners=False).clamp(0, 1)
     return out[0].permute(1, 2, 0).numpy()
 
@@ -219,7 +224,7 @@ def _pieces(inp:Inpainter, rgb:np.ndarray, hole:np.ndarray) -> list:
     if getattr(inp.g, "any_size", False):
         labels, wins = _native_windows(hole)
         crop = lambda a, r: a[r[1]:r[1] + r[3], r[0]:r[0] + r[2]]
-        return [(_fill_native(inp.g, rgb, hole, r, inp.refine), r, crop(hole, r) & (crop(labels, r) == i)) for r, i in wins]
+        return [(_fill_native(inp.g, rgb, hole, r, inp.refine, inp.reach, inp.dtype), r, crop(hole, r) & (crop(labels, r) == i)) for r, i in wins]
     wins = _windows(hole, inp.size)
     return [(f, r, _crop(hole, r[0], r[1], r[2])) for f, r in zip(_fill_windows(inp, rgb, hole, wins), wins)]
 
@@ -277,32 +282,98 @@ def save_atomic(img:Image.Image, out:Path):
     return out
 
 # %% ../nbs/12_removal.ipynb #2062dfc3
-@dashed_args
-@call_parse
-def remove_cli(image:str, # the photo
-               mask:str=None, # mask image, same size as the photo (non-zero = remove)
-               box:str=None, # or a box to remove: x0,y0,x1,y1 in pixels
-               out:str=None, # where to write the result (.png, .jpg, ...)
-               blend:str=None, # `poisson` to blend the fill with cv2.seamlessClone
-               checkpoint:str=None, # generator weights (default: the shipped model)
-               dilate:int=2, # grow the mask by this many pixels
-               device:str=None): # cuda, mps or cpu
-    "Remove the object under `--mask` or `--box` from IMAGE and write the result to `--out`."
-    with cli_errors("cat_inpaint_remove"):
-        if (mask is None) == (box is None): raise RemovalError("give exactly one of --mask or --box")
-        if not out: raise RemovalError("--out is required")
-        dest = Path(out)
-        for given in (image, mask):
-            if given and Path(given).exists() and dest.resolve() == Path(given).resolve(): raise RemovalError(f"refusing to overwrite the input {given}; choose another --out")
-        if not dest.parent.is_dir(): raise RemovalError(f"no such folder: {dest.parent}")
-        inp = Inpainter.from_pretrained(checkpoint, device)
-        with warnings.catch_warnings(record=True) as wl:
-            warnings.simplefilter("always"); result = inp(image, mask if mask else _parse_box(box), blend=blend, dilate=dilate)
-        for w in wl: print(f"cat_inpaint_remove: warning: {w.message}", file=sys.stderr)
-        save_atomic(result, dest)
-        print(f"wrote {dest}")
+def _remove_to(inp:Inpainter, image, region, dest:Path, # photo; mask path or box; where the result goes
+               prog:str, **kw) -> Path:
+    "Remove `region` from `image` and write the result to `dest` atomically, never over an input; warnings go to stderr."
+    for given in (image, region if isinstance(region, (str, Path)) else None):
+        if given and Path(given).exists() and dest.resolve() == Path(given).resolve(): raise RemovalError(f"refusing to overwrite the input {given}; choose another --out")
+    with warnings.catch_warnings(record=True) as wl:
+        warnings.simplefilter("always"); result = inp(image, region, **kw)
+    for w in wl: print(f"{prog}: warning: {Path(image).name}: {w.message}", file=sys.stderr)
+    return save_atomic(result, dest)
 
-# %% ../nbs/12_removal.ipynb #7ed73a72
+def _is_image(p:Path) -> bool: return p.is_file() and p.suffix.lower() in Image.registered_extensions()
+
+def _folder_jobs(images:Path, mask_dir:Path|None, out:Path) -> list:
+    "`(photo, mask or None, destination)` for each image in `images`; a photo's mask is the image of the same stem in `mask_dir`."
+    masks = {p.stem: p for p in sorted(mask_dir.iterdir()) if _is_image(p)} if mask_dir else {}
+    return [(p, masks.get(p.stem), out / p.name) for p in sorted(images.iterdir()) if _is_image(p)]
+
+def _remove_folder(inp, images:Path, mask_dir, box, out:Path, prog:str, **kw) -> int:
+    "Remove from every photo in `images`; a bad file is reported and skipped. The exit status: 1 if any was skipped."
+    if mask_dir and not Path(mask_dir).is_dir(): raise RemovalError(f"no such folder: {mask_dir}")
+    if out.resolve() in {images.resolve(), Path(mask_dir).resolve() if mask_dir else None}: raise RemovalError("--out must be a new folder, not an input folder")
+    jobs = _folder_jobs(images, Path(mask_dir) if mask_dir else None, out)
+    if not jobs: raise RemovalError(f"{images} holds no images")
+    out.mkdir(parents=True, exist_ok=True); failed = 0
+    for photo, mask, dest in jobs:
+        try:
+            if mask_dir and mask is None: raise RemovalError(f"no mask named {photo.stem}.* in {mask_dir}")
+            print(f"wrote {_remove_to(inp, photo, mask or _parse_box(box), dest, prog, **kw)}", flush=True)
+        except Exception as e: failed += 1; print(f"{prog}: skipped {photo.name}: {e}", file=sys.stderr)
+    print(f"{len(jobs) - failed} of {len(jobs)} photos written to {out}", file=sys.stderr)
+    return int(failed > 0)
+
+@dashed_args(choices={"blend": ["poisson"]}, required=["out"],
+             checks={"dilate": at_least(0), "device": DEVICE_CHECK})
+@call_parse
+def remove_cli(image:str, # the photo, or a folder of photos
+               mask:str=None, # mask image, same size as the photo (non-zero = remove)
+               box:str=None, # or a box to remove: x0,y0,x1,y1 in pixels (for a folder: the same box in every photo)
+               mask_dir:str=None, # for a folder of photos: a folder of masks, each named like its photo
+               out:str=None, # where to write the result (.png, .jpg, ...); for a folder of photos, a new folder
+               blend:str=None, # blend the fill with cv2.seamlessClone
+               checkpoint:str=None, # a shipped model (default, cats64) or a model file or checkpoint (default: default)
+               dilate:int=2, # grow the mask by this many pixels
+               device:str=None): # cpu, cuda or mps (default: the best available)
+    "Remove the object under --mask or --box from IMAGE (or under --mask-dir or --box from each photo of a folder); write to --out."
+    prog = "cat_inpaint_remove"
+    with cli_errors(prog):
+        folder = Path(image).is_dir()
+        if folder and (mask or (mask_dir is None) == (box is None)): raise RemovalError("for a folder of photos, give exactly one of --mask-dir or --box")
+        if not folder and (mask_dir or (mask is None) == (box is None)): raise RemovalError("give exactly one of --mask or --box (--mask-dir is for a folder of photos)")
+        dest = Path(out)
+        if not folder and not dest.parent.is_dir(): raise RemovalError(f"no such folder: {dest.parent}")
+        inp = Inpainter.from_pretrained(checkpoint, device)
+        if folder: sys.exit(_remove_folder(inp, Path(image), mask_dir, box, dest, prog, blend=blend, dilate=dilate))
+        print(f"wrote {_remove_to(inp, image, mask if mask else _parse_box(box), dest, prog, blend=blend, dilate=dilate)}")
+
+# %% ../nbs/12_removal.ipynb #63eef1e1
+class MaskPainter:
+    "A full-resolution mask painted through a downscaled preview: brush strokes and boxes in preview pixels."
+    def __init__(self, size:tuple, # the photo's `(width, height)`
+                 preview:int=640): # longest side of the preview, pixels (never upscaled)
+        w, h = size; self.size, self.scale = (w, h), min(1.0, preview / max(w, h))
+        self.preview_size = (max(1, round(w * self.scale)), max(1, round(h * self.scale)))
+        self.mask = np.zeros((h, w), np.uint8)
+
+    def to_photo(self, x:float, y:float) -> tuple:
+        "The photo pixel under preview pixel `(x, y)` (centres map to centres), clipped to the photo."
+        w, h = self.size
+        return (min(max(round((x + 0.5) / self.scale - 0.5), 0), w - 1), min(max(round((y + 0.5) / self.scale - 0.5), 0), h - 1))
+
+    def stroke(self, points:list, # preview `(x, y)` points along the brush's path
+               radius:float): # brush radius in preview pixels
+        "Paint a round brush of `radius` along `points` into the mask."
+        r, pts = max(1, round(radius / self.scale)), np.array([self.to_photo(*p) for p in points], np.int32)
+        (x0, y0), (x1, y1) = np.maximum(pts.min(0) - r, 0), pts.max(0) + r + 1  # work on the stroke's box, not the photo
+        box = self.mask[y0:y1, x0:x1]; path = np.zeros_like(box)
+        cv2.polylines(path, [pts - (x0, y0)], False, 1); path[pts[:, 1] - y0, pts[:, 0] - x0] = 1  # the centre line
+        box |= cv2.dilate(path, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1)))  # exactly `r` around it
+
+    def box(self, x0:float, y0:float, x1:float, y1:float): # two opposite corners, preview pixels
+        "Add the box between two preview corners, in any order, to the mask: every photo pixel the box's preview pixels cover."
+        (x0, x1), (y0, y1) = sorted((x0, x1)), sorted((y0, y1))
+        lo, hi = (lambda v: max(math.floor(v / self.scale), 0)), (lambda v: math.ceil((v + 1) / self.scale))
+        self.mask[lo(y0):hi(y1), lo(x0):hi(x1)] = 1
+
+    def clear(self): self.mask[:] = 0
+
+    def preview(self, img:Image.Image) -> Image.Image:
+        "`img` at the preview's size."
+        return img if img.size == self.preview_size else img.resize(self.preview_size, Image.Resampling.LANCZOS)
+
+# %% ../nbs/12_removal.ipynb #3c69a964
 def _png_bytes(img:Image.Image) -> bytes:
     b = io.BytesIO(); img.save(b, format="PNG"); return b.getvalue()
 
@@ -311,42 +382,138 @@ def _upload_content(value) -> bytes|None:
     items = list(value.values()) if isinstance(value, dict) else list(value)
     return bytes(items[0]["content"]) if items else None
 
-# %% ../nbs/12_removal.ipynb #d8130c0b
+def _on_colab() -> bool: return "google.colab" in sys.modules
+
+def _canvas():
+    "`ipycanvas`, or None where it is not installed (the app then uses box sliders)."
+    try: import ipycanvas; return ipycanvas
+    except ImportError: return None
+
+# %% ../nbs/12_removal.ipynb #0aee4bc2
 class RemovalApp:
-    "Upload, choose a box (or a mask), remove, compare, download: an ipywidgets app around an `Inpainter`."
-    def __init__(self, inpainter:Inpainter|None=None):
+    "Load a photo, paint or box what should go, remove, chain, undo, download: an ipywidgets app around an `Inpainter`."
+    def __init__(self, inpainter:Inpainter|None=None, # the model (default: the shipped one)
+                 preview:int=640, # longest side of the preview, pixels
+                 canvas:bool=True): # draw on an `ipycanvas` canvas where it is installed (False: box sliders)
         import ipywidgets as W
-        self.inp, self.image, self.mask, self.result = inpainter or Inpainter.from_pretrained(), None, None, None
-        self.upload, self.mask_upload = W.FileUpload(accept="image/*", description="Photo"), W.FileUpload(accept="image/*", description="Mask (optional)")
-        self.sliders = {k: W.IntSlider(description=k, min=0, max=1, continuous_update=False) for k in ("x0", "y0", "x1", "y1")}
+        if _on_colab(): from google.colab import output; output.enable_custom_widget_manager()  # ipycanvas is a custom widget
+        self.inp, self.preview_side, self.photos, self.painter = inpainter or Inpainter.from_pretrained(), preview, [], None
+        self._path, self._anchor, self.canvas = [], None, None
+        self.tool = W.ToggleButtons(options=["brush", "box"], value="brush", description="Tool")
+        self.radius = W.IntSlider(description="Brush", min=2, max=60, value=12)
         self.blend = W.Checkbox(description="Poisson blend")
-        self.button, self.status = W.Button(description="Remove", button_style="primary"), W.HTML()
-        self.before, self.after, self.download = W.Image(format="png"), W.Image(format="png"), W.HTML()
-        self.upload.observe(lambda ch: self.load(_upload_content(ch["new"])), names="value")
-        self.mask_upload.observe(lambda ch: self.load_mask(_upload_content(ch["new"])), names="value")
-        self.button.on_click(lambda _: self.run())
-        self.ui = W.VBox([W.HBox([self.upload, self.mask_upload, self.blend]), W.HBox(list(self.sliders.values())),
-                          self.button, self.status, W.HBox([self.before, self.after]), self.download])
+        self.buttons = {k: W.Button(description=k) for k in ("Remove", "Undo", "Clear mask", "Download")}
+        self.buttons["Remove"].button_style = "primary"
+        for k, f in (("Remove", self.run), ("Undo", self.undo), ("Clear mask", self.clear), ("Download", self.download)):
+            self.buttons[k].on_click(lambda _, f=f: f())
+        self.status, self.link = W.HTML(), W.HTML()
+        self.upload = W.Button(description="Upload photo", icon="upload") if _on_colab() else W.FileUpload(accept="image/*", description="Photo")
+        if _on_colab(): self.upload.on_click(lambda _: self._colab_upload())
+        else: self.upload.observe(lambda ch: self.load(_upload_content(ch["new"])), names="value")
+        ic = _canvas() if canvas else None
+        self.sliders = {} if ic else {k: W.IntSlider(description=k, min=0, max=1, continuous_update=False) for k in ("x0", "y0", "x1", "y1")}
+        if ic:
+            self.canvas = ic.MultiCanvas(2, width=preview, height=preview // 2)
+            self.canvas.on_mouse_down(self._down); self.canvas.on_mouse_move(self._move); self.canvas.on_mouse_up(self._up)
+            self.view = self.canvas
+        else: self.view = W.Image(format="png")
+        self.ui = W.VBox([W.HBox([self.upload, self.blend]), W.HBox([self.tool, self.radius]) if ic else W.HBox(list(self.sliders.values())),
+                          self.view, W.HBox(list(self.buttons.values())), self.status, self.link])
 
-    def load(self, data:bytes|None):
-        "Show the uploaded photo and size the sliders to it (a box in its middle)."
-        if not data: return
-        try: self.image = open_image(io.BytesIO(data))
-        except RemovalError: self.status.value = "That file is not an image."; return
-        w, h = self.image.size; self.mask = None
-        for k, mx, v in (("x0", w, w // 3), ("y0", h, h // 3), ("x1", w, 2 * w // 3), ("y1", h, 2 * h // 3)):
-            self.sliders[k].max = mx; self.sliders[k].value = v
-        self.before.value, self.after.value, self.status.value = _png_bytes(self.image), b"", f"{w}x{h} photo loaded."
+    @property
+    def photo(self) -> Image.Image|None: return self.photos[-1] if self.photos else None
 
-    def load_mask(self, data:bytes|None):
-        "Use an uploaded mask instead of the box."
-        if data: self.mask = np.asarray(Image.open(io.BytesIO(data))); self.status.value = "Mask loaded: the box is ignored."
+# %% ../nbs/12_removal.ipynb #9892d2a3
+@patch
+def load(self:RemovalApp, data:bytes|str|Path|None): # file contents, or a path to a photo
+    "Start over on a new photo: show its preview, clear the mask and the history."
+    if not data: return
+    try: img = open_image(io.BytesIO(data) if isinstance(data, bytes) else data)
+    except RemovalError as e: self.status.value = f"Cannot open it: {e}"; return
+    self.photos, self.painter = [img], MaskPainter(img.size, self.preview_side)
+    w, h = img.size
+    for k, mx, v in (("x0", w, w // 3), ("y0", h, h // 3), ("x1", w, 2 * w // 3), ("y1", h, 2 * h // 3)):
+        if k in self.sliders: self.sliders[k].max = mx; self.sliders[k].value = v
+    self._show(); self.status.value = f"{w}x{h} photo loaded: paint over what should go, then Remove."
 
-    def run(self):
-        "Remove the chosen region (the uploaded mask, else the box); show the result and a download link."
-        if self.image is None: self.status.value = "Upload a photo first."; return
-        region = self.mask if self.mask is not None else tuple(self.sliders[k].value for k in ("x0", "y0", "x1", "y1"))
-        try: self.result = self.inp(self.image, region, blend="poisson" if self.blend.value else None)
-        except RemovalError as e: self.status.value = f"Cannot remove: {e}"; return
-        png = _png_bytes(self.result); self.after.value = png; self.status.value = "Done."
-        self.download.value = f'<a download="removed.png" href="data:image/png;base64,{base64.b64encode(png).decode()}">Download the result</a>'
+@patch
+def _show(self:RemovalApp):
+    "Draw the current photo's preview, and the mask over it."
+    prev = self.painter.preview(self.photo)
+    if self.canvas is None: self.view.value = _png_bytes(prev); return
+    self.canvas.width, self.canvas.height = prev.size
+    self.canvas[0].put_image_data(np.asarray(prev), 0, 0); self.canvas[1].clear()
+
+@patch
+def _colab_upload(self:RemovalApp):
+    "Colab's own upload dialog: it takes photos of any size, where `FileUpload` drops files over about 1 MB."
+    from google.colab import files
+    got = files.upload()
+    if got: self.load(next(iter(got.values())))
+
+# %% ../nbs/12_removal.ipynb #5f1b6401
+@patch
+def _down(self:RemovalApp, x, y):
+    if self.painter is None: return
+    self._path, self._anchor = [(x, y)], (x, y)
+    if self.tool.value == "brush": self._dab(x, y)
+
+@patch
+def _move(self:RemovalApp, x, y):
+    if not self._path: return
+    if self.tool.value == "brush": self._path.append((x, y)); self._dab(x, y)
+
+@patch
+def _up(self:RemovalApp, x, y):
+    "End a stroke or a box: it goes into the full-resolution mask."
+    if not self._path: return
+    if self.tool.value == "brush": self.painter.stroke(self._path + [(x, y)], self.radius.value)
+    else:
+        self.painter.box(*self._anchor, x, y)
+        if self.canvas is not None:
+            self.canvas[1].fill_style = "rgba(255, 0, 0, 0.45)"
+            self.canvas[1].fill_rect(min(self._anchor[0], x), min(self._anchor[1], y), abs(x - self._anchor[0]) + 1, abs(y - self._anchor[1]) + 1)
+    self._path = []
+
+@patch
+def _dab(self:RemovalApp, x, y):
+    if self.canvas is None: return
+    self.canvas[1].fill_style = "rgba(255, 0, 0, 0.45)"; self.canvas[1].fill_circle(x, y, self.radius.value)
+
+# %% ../nbs/12_removal.ipynb #cc8a4b1e
+@patch
+def region(self:RemovalApp):
+    "What Remove removes: the painted mask, else (without a canvas) the sliders' box; None if nothing is chosen."
+    if self.painter is not None and self.painter.mask.any(): return self.painter.mask
+    if self.sliders: return tuple(self.sliders[k].value for k in ("x0", "y0", "x1", "y1"))
+    return None
+
+@patch
+def run(self:RemovalApp):
+    "Remove the chosen region from the current photo; the result becomes the photo the next removal starts from."
+    if self.photo is None: self.status.value = "Upload a photo first."; return
+    if (region := self.region()) is None: self.status.value = "Paint over what should go first."; return
+    try: out = self.inp(self.photo, region, blend="poisson" if self.blend.value else None)
+    except RemovalError as e: self.status.value = f"Cannot remove: {e}"; return
+    self.photos.append(out); self.painter.clear(); self._show()
+    self.status.value = f"Removed ({len(self.photos) - 1} so far). Paint the next one, Undo, or Download."
+
+@patch
+def undo(self:RemovalApp):
+    "Step back to the photo before the last removal."
+    if len(self.photos) < 2: self.status.value = "Nothing to undo."; return
+    self.photos.pop(); self.painter.clear(); self._show(); self.status.value = f"Undone ({len(self.photos) - 1} removals left)."
+
+@patch
+def clear(self:RemovalApp):
+    "Forget the painted mask."
+    if self.painter is not None: self.painter.clear(); self._show()
+
+@patch
+def download(self:RemovalApp, path:str|Path="removed.png"): # where to save the full-resolution result
+    "Save the current photo at full resolution to `path`, and hand it to the browser."
+    if self.photo is None: self.status.value = "Upload a photo first."; return
+    save_atomic(self.photo, Path(path))
+    if _on_colab(): from google.colab import files; files.download(str(path)); return
+    self.link.value = f'<a download="{Path(path).name}" href="data:image/png;base64,{base64.b64encode(Path(path).read_bytes()).decode()}">Save {Path(path).name}</a>'
+    self.status.value = f"Saved {path}."

@@ -8,9 +8,9 @@ import cv2, numpy as np, torch
 
 # %% auto #0
 __all__ = ['REPORT_SIZE', 'REPORT_HOLE', 'RECT_AREA', 'STROKE_AREA', 'MIXED_KINDS', 'MIXED_STROKE_AREA', 'TRAIN_MASKS',
-           'OBJECT_AREA', 'EVAL_SETTINGS', 'NATIVE_SETTINGS', 'create_masks', 'centre_masks', 'mask_images',
-           'composite', 'random_rect_masks', 'free_form_masks', 'mixed_masks', 'object_masks', 'eval_masks',
-           'show_masks']
+           'OBJECT_AREA', 'NATIVE_KINDS', 'NATIVE_AREA', 'EVAL_SETTINGS', 'NATIVE_SETTINGS', 'create_masks',
+           'centre_masks', 'mask_images', 'composite', 'random_rect_masks', 'free_form_masks', 'mixed_masks',
+           'object_masks', 'native_masks', 'eval_masks', 'show_masks']
 
 # %% ../nbs/02_masks.ipynb #49f64dc1
 def create_masks(num_masks:int, # how many masks, N
@@ -97,7 +97,7 @@ def free_form_masks(num_masks:int, size:int=64, # N masks of side `size`
 # %% ../nbs/02_masks.ipynb #882c69d9
 MIXED_KINDS = (0.25, 0.25, 0.5) # probabilities of a centre square, a rectangle and strokes in the training mix
 MIXED_STROKE_AREA = (0.1, 0.4) # hole area of the mix's strokes: a little more than evaluation asks
-TRAIN_MASKS = ("centre", "mixed") # the mask kinds a training recipe can name
+TRAIN_MASKS = ("centre", "mixed", "native") # the mask kinds a training recipe can name
 
 def mixed_masks(num_masks:int, size:int=64, # N masks of side `size`
                 seed=None, # int, `np.random.Generator` or None
@@ -131,6 +131,19 @@ def object_masks(num_masks:int, size:int=64, # N masks of side `size`
     "`(N, 1, size, size)` masks, each one smooth object-like blob covering about `area` of the image."
     rng = _rng(seed)
     return torch.from_numpy(np.stack([_blob(rng, size, *area) for _ in range(num_masks)])[:, None]) if num_masks else torch.zeros(0, 1, size, size)
+
+# %% ../nbs/02_masks.ipynb #26f14146
+NATIVE_KINDS = (0.35, 0.15, 0.4, 0.1) # probabilities of strokes, a rectangle, a blob and the centre square in `native_masks`
+NATIVE_AREA = (0.03, 0.40) # hole area of the native mix's strokes and blobs, as a fraction of the image
+
+def native_masks(num_masks:int, size:int=128, # N masks of side `size`
+                 seed=None, # int, `np.random.Generator` or None
+                 p:tuple=NATIVE_KINDS) -> torch.Tensor:
+    "`(N, 1, size, size)` training masks from thin strokes to object-sized blobs and boxes, up to 40% of the image."
+    rng = _rng(seed); kinds = rng.choice(4, size=num_masks, p=p)
+    makers = [lambda: free_form_masks(1, size, NATIVE_AREA, seed=rng), lambda: random_rect_masks(1, size, seed=rng),
+              lambda: object_masks(1, size, NATIVE_AREA, seed=rng), lambda: centre_masks(1, size)]
+    return torch.cat([makers[k]() for k in kinds]) if num_masks else torch.zeros(0, 1, size, size)
 
 # %% ../nbs/02_masks.ipynb #4d6d1535
 EVAL_SETTINGS = ("centre", "free_form") # the 64x64 protocol's mask sets

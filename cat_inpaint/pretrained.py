@@ -16,21 +16,26 @@ from .masks import composite
 from .generator import build_generator, LEGACY_GENERATORS
 
 # %% auto #0
-__all__ = ['PRETRAINED', 'fill', 'save_generator', 'read_checkpoint', 'generator_from_checkpoint', 'load_generator']
+__all__ = ['WEIGHTS', 'SHIPPED', 'PRETRAINED', 'fill', 'save_generator', 'read_checkpoint', 'generator_from_checkpoint',
+           'load_generator']
 
 # %% ../nbs/07_pretrained.ipynb #0255f50a
 @torch.no_grad()
 def fill(g:nn.Module, # generator: `(N, 4, H, W)` -> `(N, 3, H, W)`
          masked:torch.Tensor, masks:torch.Tensor, # `(N, 3, H, W)` with holes zeroed, `(N, 1, H, W)`
-         batch_size:int=256) -> torch.Tensor:
+         batch_size:int=256,
+         dtype:torch.dtype|None=None) -> torch.Tensor: # autocast the network to this (e.g. `torch.float16` on a GPU)
     "Composite of `g`'s fill of `masked` (eval mode, no gradients), computed in batches on `g`'s device."
     dev = next(g.parameters()).device
-    with eval_mode(g):
-        return torch.cat([composite(g(torch.cat([m, k], 1).to(dev)).cpu(), m, k)
+    with eval_mode(g), torch.autocast(dev.type, dtype or torch.float32, enabled=dtype is not None):
+        return torch.cat([composite(g(torch.cat([m, k], 1).to(dev)).float().cpu(), m, k)
                           for m, k in zip(masked.split(batch_size), masks.split(batch_size))])
 
 # %% ../nbs/07_pretrained.ipynb #1c379625
-PRETRAINED = Path(str(files("cat_inpaint")))/"weights"/"default.safetensors"
+WEIGHTS = Path(str(files("cat_inpaint")))/"weights"
+SHIPPED = {"default": WEIGHTS/"default.safetensors", # for removal at a photo's own resolution (trained on 128-px photos)
+           "cats64": WEIGHTS/"cats64.safetensors"} # the 64-px model of the report's protocol
+PRETRAINED = SHIPPED["default"]
 
 def save_generator(g:nn.Module, # a generator made by `build_generator` (its `arch` is stored)
                    path, # destination `.safetensors`

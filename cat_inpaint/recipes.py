@@ -31,7 +31,11 @@ class Recipe:
     adv_weight:float=1.0 # weight of the adversarial loss in the generator's loss
     rec_weight:float=0.0 # weight of the hole reconstruction loss
     rec_loss:str="l1" # reconstruction loss on hole pixels: `l1` or `l2`
-    masks:str="centre" # `centre` (the report's square) or `mixed` (`mixed_masks`)
+    masks:str="centre" # `centre` (the report's square), `mixed` (`mixed_masks`) or `native` (`native_masks`)
+    size:int=64 # side of the photos it trains on, pixels: the model's resolution
+    sizes:tuple=() # if given, each batch is cut and shrunk to one of these sides (see `TensorBatches`)
+    crop:float=1.0 # with `sizes`: the smallest random crop, as a fraction of the photo's side
+    dogs:bool=False # also train on the source's dogs (the splits, and so every evaluation, stay cats only)
     batch_size:int=8
     lr_g:float=1e-4
     lr_d:float=1e-4
@@ -51,6 +55,10 @@ class Recipe:
         if self.discriminator and (self.criterion == "hinge") != (self.discriminator == "patch"):
             raise ValueError(f"criterion {self.criterion!r} does not fit the {self.discriminator} critic: hinge goes with patch, the others with report")
         if self.batch_size < 1: raise ValueError(f"batch size must be at least 1, got {self.batch_size}")
+        object.__setattr__(self, "sizes", tuple(self.sizes))
+        if any(s % 4 or not 16 <= s <= self.size for s in (self.size, *self.sizes)):
+            raise ValueError(f"training sides must be multiples of 4 from 16 to size={self.size}, got {self.sizes or self.size}")
+        if not 0 < self.crop <= 1: raise ValueError(f"crop must be in (0, 1], got {self.crop}")
 
     @property
     def arch(self) -> dict:
@@ -70,7 +78,9 @@ RECIPES = {r.name: r for r in [
            masks="mixed", flip=True, channels_last=True, **_MODERN),
     Recipe("unet_smooth", generator="unet", generator_args={"prefill": "smooth"}, **_PREFILLED),
     Recipe("default", generator="unet", generator_args={"prefill": "biharmonic"}, **_PREFILLED),  # the same run on a better first guess
-    Recipe("deep", generator="unet", generator_args={"prefill": "biharmonic", "dilations": (1, 2), "deep": (1, 2, 1, 2)}, **_PREFILLED)]}
+    Recipe("deep", generator="unet", generator_args={"prefill": "biharmonic", "dilations": (1, 2), "deep": (1, 2, 1, 2)}, **_PREFILLED),
+    Recipe("native", generator="unet", generator_args={"prefill": "biharmonic"},  # for photos at their own size: see below
+           **(_PREFILLED | dict(masks="native", size=128, sizes=(128, 128, 96, 64), crop=0.5, dogs=True, adv_weight=0.01, lr_g=2e-4)))]}
 
 def recipe_from_dict(d:dict) -> Recipe:
     "A `Recipe` from its `asdict` form (or an older version's), ignoring fields this version does not know."

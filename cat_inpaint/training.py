@@ -4,28 +4,29 @@
 
 # %% ../nbs/11_training.ipynb #3234d93d
 from __future__ import annotations
-import contextlib, json, math, os, time
+import contextlib, json, math, os, sys, time
 from dataclasses import dataclass
 from pathlib import Path
 import numpy as np, torch
 from torch import nn
 import torch.distributed as dist
+from PIL import Image
 from torch.nn.parallel import DistributedDataParallel as DDP
 from tqdm.auto import tqdm
 from fastcore.script import call_parse
-from .core import default_device, eval_mode, cli_errors, dashed_args
+from .core import default_device, eval_mode, atomic_write, cli_errors, dashed_args, at_least, above, DEVICE_CHECK
 from .data import HUB_NAME, TensorBatches, cached_split, show_rows, to_float
-from .masks import create_masks, centre_masks, mask_images, composite, mixed_masks, eval_masks
+from .masks import create_masks, centre_masks, mask_images, composite, mixed_masks, native_masks, eval_masks, EVAL_SETTINGS, NATIVE_SETTINGS
 from .metrics import hole_psnr
 from .pretrained import fill
-from .recipes import Recipe, get_recipe
-from .losses import critic_loss, adversarial_loss, reconstruction_loss
-from .checkpoint import TrainState, new_state, resume_state, save_run, load_checkpoint, unwrap
+from .recipes import Recipe, RECIPES, get_recipe
+from .losses import CRITERIA, critic_loss, adversarial_loss, reconstruction_loss
+from .checkpoint import TrainState, new_state, resume_state, warm_start, save_run, load_checkpoint, unwrap
 
 # %% auto #0
-__all__ = ['VAL_SUBSET', 'DECAY_START', 'DECAY_FLOOR', 'show_fill', 'train', 'frozen', 'train_step', 'BatchMasks', 'dist_info',
-           'val_psnr', 'Budget', 'lr_at', 'budget_for', 'Clock', 'FitResult', 'fit', 'smooth', 'plot_losses',
-           'train_cli']
+__all__ = ['VAL_SUBSET', 'DECAY_START', 'DECAY_FLOOR', 'SAMPLES', 'show_fill', 'train', 'frozen', 'amp_dtype', 'train_step',
+           'BatchMasks', 'dist_info', 'val_psnr', 'Budget', 'lr_at', 'budget_for', 'Clock', 'sample_grid', 'FitResult',
+           'fit', 'smooth', 'plot_losses', 'train_cli']
 
 # %% ../nbs/11_training.ipynb #856228c6
 def show_fill(g, masked, truth, n=4):
@@ -78,11 +79,20 @@ def frozen(module:nn.Module|None):
         for p in params: p.requires_grad_(True)
 
 # %% ../nbs/11_training.ipynb #b629ab76
+def amp_dtype(device) -> torch.dtype:
+    "Autocast dtype for `device`: bfloat16 where it runs natively, else float16 (e.g. Colab's T4), which needs a `GradScaler`."
+    device = torch.device(device)
+    if device.type == "cuda": return torch.bfloat16 if torch.cuda.is_bf16_supported(including_emulation=False) else torch.float16
+    return torch.float16 if device.type == "mps" else torch.bfloat16
+
 def train_step(g, d, opt_g, opt_d, # models (`d`, `opt_d` None without a critic) and their optimisers
                truth:torch.Tensor, masks:torch.Tensor, # `(N, 3, H, W)` photos, `(N, 1, H, W)` holes
-               recipe:Recipe, d_for_g=None, amp:bool=False): # `d_for_g`: critic used in the generator's update (unwrapped under DDP)
+               recipe:Recipe, d_for_g=None, # `d_for_g`: critic used in the generator's update (unwrapped under DDP)
+               amp:torch.dtype|None=None, # autocast to this dtype (None: full precision)
+               scaler:torch.amp.GradScaler|None=None): # loss scaling, needed with float16
     "One optimisation step of `recipe`: critic first, then generator; returns the losses."
-    cast = lambda: torch.autocast(truth.device.type, torch.bfloat16) if amp else contextlib.nullcontext()
+    cast = lambda: torch.autocast(truth.device.type, amp) if amp else contextlib.nullcontext()
+    sc = scaler or torch.amp.GradScaler(truth.device.type, enabled=False)  # disabled: plain backward and step
     masked, logs = mask_images(truth, masks), {}
     with cast(): out = g(torch.cat([masked, masks], 1))
     filled = composite(out.float(), masked, masks)  # one generator forward serves both updates
@@ -90,7 +100,7 @@ def train_step(g, d, opt_g, opt_d, # models (`d`, `opt_d` None without a critic)
         opt_d.zero_grad(set_to_none=True)
         with cast(): real, fake = d(truth, masks), d(filled.detach(), masks)
         loss_d = critic_loss(recipe.criterion, real.float(), fake.float(), masks)
-        loss_d.backward(); opt_d.step(); logs["d"] = loss_d.item()
+        sc.scale(loss_d).backward(); sc.step(opt_d); logs["d"] = loss_d.item()
     opt_g.zero_grad(set_to_none=True)
     loss_g = filled.new_zeros(())
     if recipe.rec_weight:
@@ -99,23 +109,22 @@ def train_step(g, d, opt_g, opt_d, # models (`d`, `opt_d` None without a critic)
         critic = d_for_g or d
         with frozen(critic), cast(): fake = critic(filled, masks)
         adv = adversarial_loss(recipe.criterion, fake.float(), masks); loss_g = loss_g + recipe.adv_weight * adv; logs["adv"] = adv.item()
-    loss_g.backward()
-    if recipe.clip_grad: nn.utils.clip_grad_norm_(g.parameters(), recipe.clip_grad)
-    opt_g.step(); logs["g"] = loss_g.item()
+    sc.scale(loss_g).backward()
+    if recipe.clip_grad: sc.unscale_(opt_g); nn.utils.clip_grad_norm_(g.parameters(), recipe.clip_grad)
+    sc.step(opt_g); sc.update(); logs["g"] = loss_g.item()
     return logs
 
 # %% ../nbs/11_training.ipynb #5f39e8cc
 class BatchMasks:
-    "Masks for step `step`: the centre square (built once) or a fresh mixed set seeded by `(seed, step)`."
-    def __init__(self, kind:str, # `centre` or `mixed`
+    "Masks for step `step`: the centre square, or a fresh `mixed` or `native` set seeded by `(seed, step)`."
+    def __init__(self, kind:str, # `centre`, `mixed` or `native`
                  batch_size:int, size:int=64, # global batch size, image side
                  seed:int=0, rank:int=0, world:int=1, device="cpu"): # this process's share of each global batch
         self.kind, self.bs, self.size, self.seed, self.rank, self.world, self.device = kind, batch_size, size, seed, rank, world, device
-        self.centre = centre_masks(batch_size // world, size).to(device)
-    def __call__(self, step:int, n:int) -> torch.Tensor:
-        "This process's `n` masks for global step `step`."
-        if self.kind == "centre": return self.centre[:n]
-        m = mixed_masks(self.bs, self.size, seed=np.random.default_rng([self.seed, step]))
+        self.make = {"centre": lambda n, s, rng: centre_masks(n, s), "mixed": mixed_masks, "native": native_masks}[kind]
+    def __call__(self, step:int, n:int, size:int|None=None) -> torch.Tensor:
+        "This process's `n` masks for global step `step`, of side `size` (default: the one given at creation)."
+        m = self.make(self.bs, size or self.size, np.random.default_rng([self.seed, step]))
         return m[self.rank * n:(self.rank + 1) * n].to(self.device)
 
 # %% ../nbs/11_training.ipynb #e3c6c7ea
@@ -200,11 +209,35 @@ def _set_lr(opts, scale:float):
     for o in opts:
         for pg in (o.param_groups if o is not None else []): pg["lr"] = pg.setdefault("initial_lr", pg["lr"]) * scale
 
-def _evaluate_and_save(state:TrainState, val_images:torch.Tensor, out):
-    "Add a validation point to the curve, then save the run to `out` (if given): a crash or a lost session keeps this much."
+SAMPLES = 6 # validation photos in each sample grid
+
+def sample_grid(g, images:torch.Tensor, # uint8 `(N, 3, H, W)` photos, one column each
+                settings=EVAL_SETTINGS) -> np.ndarray:
+    "uint8 `(H, W, 3)` grid: for each mask setting, the masked photos (holes white) over `g`'s fills; the truth last."
+    x = to_float(images); rows = []
+    for s in settings:
+        m = eval_masks(s, len(x), x.shape[-1]); masked = mask_images(x, m)
+        rows += [masked + m, fill(unwrap(g), masked, m)]
+    rows = [torch.cat(list(r), -1) for r in rows + [x]]  # each row: the photos side by side
+    return (torch.cat(rows, -2).clamp(0, 1) * 255).round().byte().permute(1, 2, 0).numpy()
+
+def _eval_line(p:dict, ck=None, grid=None) -> str:
+    "One line for a validation point: step, minutes, PSNR per mask setting, and where the run was saved."
+    psnr = ", ".join(f"{k} {v:.2f}" for k, v in p.items() if k not in ("step", "minutes"))
+    return f"step {p['step']} | {p['minutes']:.1f} min | validation hole PSNR (dB) {psnr}" + (f" | saved {ck}, {grid}" if ck else "")
+
+def _evaluate_and_save(state:TrainState, val_images:torch.Tensor, out, log=None, tb=None):
+    "Add a validation point to the curve; save the run and a sample grid to `out` (if given); report it to `log` and TensorBoard `tb`."
     h = state.history
-    h["curve"].append({"step": state.step, "minutes": h["train_seconds"] / 60, **val_psnr(state.generator, val_images)})
-    if out is not None: save_run(out, state)
+    settings = NATIVE_SETTINGS if state.recipe.masks == "native" else EVAL_SETTINGS  # what the model is for
+    h["curve"].append(p := {"step": state.step, "minutes": h["train_seconds"] / 60, **val_psnr(state.generator, val_images, settings)})
+    ck = grid = None
+    if out is not None:  # a crash or a lost session keeps this much
+        ck, grid = Path(out)/"checkpoint.pt", Path(out)/"samples"/f"step-{state.step:06d}.png"
+        save_run(out, state)
+        with atomic_write(grid) as tmp: Image.fromarray(sample_grid(state.generator, val_images[:SAMPLES], settings)).save(tmp, format="PNG")
+    for k in settings: tb and tb.add_scalar(f"validation_psnr/{k}", p[k], state.step)
+    if log: log(_eval_line(p, ck, grid))
 
 # %% ../nbs/11_training.ipynb #0a30cb5b
 @dataclass
@@ -214,41 +247,66 @@ class FitResult:
     discriminator:nn.Module|None
     history:dict
 
+# %% ../nbs/11_training.ipynb #ffa1f01d
+def _progress_bar(budget:Budget, state:TrainState, disable:bool) -> tqdm:
+    "A bar with a total and an ETA: counting steps when the budget has a step limit, else seconds of training."
+    if budget.steps < math.inf: return tqdm(total=int(budget.steps), initial=state.step, desc=state.recipe.name, unit="step", disable=disable)
+    return tqdm(total=round(budget.seconds), initial=round(state.history["train_seconds"]), desc=state.recipe.name, unit="s", disable=disable,
+                bar_format="{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} s of training [{elapsed}<{remaining}{postfix}]")
+
+def _tensorboard(out, wanted:bool):
+    "A TensorBoard writer into `out`/tensorboard, if `wanted`, `out` given and the package installed (else one line says why not)."
+    if not wanted or out is None: return None
+    try: from torch.utils.tensorboard import SummaryWriter
+    except ImportError: tqdm.write("tensorboard is not installed (pip install tensorboard): logging to history.json only"); return None
+    return SummaryWriter(str(Path(out)/"tensorboard"))
+
 # %% ../nbs/11_training.ipynb #3c6f48a7
 def fit(recipe:Recipe, train_images:torch.Tensor, # recipe; uint8 `(N, 3, H, W)` training photos
         val_images:torch.Tensor|None=None, # uint8 validation photos for the PSNR curve
         epochs:int|None=None, max_steps:int|None=None, minutes:float|None=None, # stop at whichever comes first (none given: 1 epoch)
         out:str|Path|None=None, # write `checkpoint.pt` and `history.json` here, at each evaluation and at the end
         resume:str|Path|None=None, # checkpoint to continue from
+        init:str|Path|None=None, # model file or checkpoint to start a new run's generator from (see `warm_start`)
         device=None, seed:int=0, eval_every:float|None=None, # validation PSNR every this many training minutes
-        amp:bool=False, # bfloat16 autocast (for GPUs)
+        save_every:float|None=10, # with `out`, also save the run every this many training minutes (None: only at evaluations and the end)
+        tensorboard:bool=False, # also log losses and validation PSNR to `out`/tensorboard (needs the `tensorboard` package)
+        amp:bool=False, # mixed precision: bfloat16 where the device has it, else float16 with loss scaling (`amp_dtype`)
         progress:bool=True) -> FitResult:
     "Train `recipe` on `train_images`; the trained models and the history (losses, validation curve, speed)."
     rank, world, local = dist_info(); device = _init_dist(world, local, device)
     state = new_state(recipe, device, seed)
     if resume: resume_state(state, resume)
+    elif init: warm_start(state, init)
     g, d = (_wrap(state.g, device), _wrap(state.d, device)) if world > 1 else (state.g, state.d)
-    batches = TensorBatches(train_images, recipe.batch_size, flip=recipe.flip, seed=seed, rank=rank, world=world)
+    batches = TensorBatches(train_images, recipe.batch_size, flip=recipe.flip, seed=seed, rank=rank, world=world, sizes=recipe.sizes, crop=recipe.crop)
     if len(batches) == 0: raise ValueError(f"{len(train_images)} training images are fewer than one batch of {recipe.batch_size}")
     masks_for = BatchMasks(recipe.masks, recipe.batch_size, train_images.shape[-1], seed, rank, world, device)
     budget, h = budget_for(epochs, max_steps, minutes, len(batches)), state.history
-    clock, last_eval = Clock(h["train_seconds"]), h["train_seconds"]
-    bar = tqdm(total=budget.steps if budget.steps < math.inf else None, initial=state.step, desc=recipe.name, disable=not progress or rank != 0)
+    dtype = amp_dtype(device) if amp else None; scaler = torch.amp.GradScaler(device.type, enabled=dtype == torch.float16)
+    clock, last_eval, last_save = Clock(h["train_seconds"]), h["train_seconds"], h["train_seconds"]
+    bar, tb = _progress_bar(budget, state, not progress or rank != 0), _tensorboard(out, tensorboard and rank == 0)
+    log = (lambda line: bar.write(line, file=sys.stderr)) if progress and rank == 0 else None
     for x in ([] if budget.spent(state.step, clock()) else _resumed(batches, state.step)):
         x = x.to(device, non_blocking=True)
         if recipe.channels_last: x = x.contiguous(memory_format=torch.channels_last)
         if recipe.decay: _set_lr((state.opt_g, state.opt_d), lr_at(budget, state.step, clock()))
-        logs = train_step(g, d, state.opt_g, state.opt_d, x, masks_for(state.step, len(x)), recipe, d_for_g=unwrap(d), amp=amp)
+        logs = train_step(g, d, state.opt_g, state.opt_d, x, masks_for(state.step, len(x), x.shape[-1]), recipe, d_for_g=unwrap(d), amp=dtype, scaler=scaler)
         if state.ema is not None: state.ema.update_parameters(state.g)
         state.step += 1; h["train_seconds"] = clock()
         for k in ("d", "g", "rec"): h[k].append(logs.get(k, float("nan")))
-        bar.update(); bar.set_postfix({k: f"{v:.3f}" for k, v in logs.items()} | {"img/s": f"{state.step * recipe.batch_size / max(h['train_seconds'], 1e-9):.1f}"}, refresh=False)
+        bar.update(1 if budget.steps < math.inf else round(h["train_seconds"]) - bar.n)  # the bar counts what the budget limits
+        bar.set_postfix({"step": state.step} | {k: f"{v:.3f}" for k, v in logs.items()} | {"img/s": f"{state.step * recipe.batch_size / max(h['train_seconds'], 1e-9):.1f}"}, refresh=False)
+        for k, v in logs.items(): tb and tb.add_scalar(f"loss/{k}", v, state.step)
         done = budget.spent(state.step, h["train_seconds"])
         if rank == 0 and val_images is not None and eval_every and (done or h["train_seconds"] - last_eval >= eval_every * 60):
-            with clock.paused(): _evaluate_and_save(state, val_images, None if done else out)  # the final save follows the loop
-            last_eval = h["train_seconds"]
+            with clock.paused(): _evaluate_and_save(state, val_images, out, log, tb)
+            last_eval = last_save = h["train_seconds"]
+        elif rank == 0 and out is not None and save_every and h["train_seconds"] - last_save >= save_every * 60:
+            with clock.paused(): save_run(out, state)
+            last_save = h["train_seconds"]
         if done: break
-    bar.close()
+    bar.close(); tb and tb.close()
     h.update(steps=state.step, images=state.step * recipe.batch_size, images_per_s=state.step * recipe.batch_size / max(h["train_seconds"], 1e-9))
     if out is not None and rank == 0: save_run(out, state)
     return FitResult(state.generator, state.d, h)
@@ -272,23 +330,28 @@ def plot_losses(hists:dict, # title -> history with `d` and `g` per-step losses
     return fig
 
 # %% ../nbs/11_training.ipynb #d75caaba
-@dashed_args
+@dashed_args(choices={"recipe": list(RECIPES), "criterion": list(CRITERIA)},
+             checks={"epochs": at_least(1), "max_steps": at_least(1), "minutes": above(0), "batch_size": at_least(1),
+                     "size": at_least(16), "eval_every": above(0), "save_every": above(0), "device": DEVICE_CHECK})
 @call_parse
 def train_cli(data:str=HUB_NAME, # Hub dataset name, `.parquet` file or image folder
-              recipe:str="seed", # one of `RECIPES`: seed, seed_l1, unet_l1, unet_patch, unet_mixed, unet_smooth, default, deep
+              recipe:str="default", # the training recipe (`seed` is the report's)
               epochs:int=None, # passes over the training split (1 if no other limit is given)
               max_steps:int=None, # stop after this many steps
               minutes:float=None, # stop after this many minutes of training
               batch_size:int=None, # global batch size (default: the recipe's)
-              criterion:str=None, # adversarial criterion override: bce, l1, l2, huber, hinge
+              criterion:str=None, # adversarial criterion override
               out:str="runs/cat_inpaint", # output folder for checkpoint.pt and history.json
               resume:str=None, # checkpoint to continue from
-              size:int=64, # image side, pixels
+              init:str=None, # a shipped model's name (e.g. cats64), model file or checkpoint to start the generator from
+              size:int=None, # image side, pixels (default: the recipe's)
               seed:int=0, # random seed
-              eval_every:float=None, # validation hole PSNR every this many training minutes
-              amp:bool=False, # bfloat16 autocast on GPUs
+              eval_every:float=None, # validation hole PSNR, a checkpoint and a PNG grid of sample fills every this many training minutes
+              save_every:float=10, # a checkpoint at least every this many training minutes
+              tensorboard:bool=False, # also log to OUT/tensorboard (needs the tensorboard package)
+              amp:bool=False, # mixed precision: bfloat16 where the GPU has it, else float16 with loss scaling
               cache_dir:str="~/.cache/cat_inpaint", # where decoded images are cached ('' for none)
-              device:str=None): # cuda, mps or cpu (default: the best available)
+              device:str=None): # cpu, cuda or mps (default: the best available)
     "Train an inpainting GAN on the cats of `data` and save a checkpoint."
     with cli_errors("cat_inpaint_train"):
         r = get_recipe(recipe, batch_size=batch_size, criterion=criterion)
@@ -296,10 +359,12 @@ def train_cli(data:str=HUB_NAME, # Hub dataset name, `.parquet` file or image fo
         if ck.exists() and not (resume and Path(resume).resolve() == ck.resolve()):
             raise FileExistsError(f"{ck} exists; choose another --out or pass --resume {ck}")
         if resume: load_checkpoint(resume)  # fail before decoding anything
+        size = size or r.size
         train_imgs = cached_split(data, "train", size, cache_dir or None, progress=True)
+        if r.dogs: train_imgs = torch.cat([train_imgs, cached_split(data, "dogs", size, cache_dir or None, progress=True)])
         val_imgs = cached_split(data, "valid", size, cache_dir or None)[:VAL_SUBSET] if eval_every else None
-        h = fit(r, train_imgs, val_imgs, epochs=epochs, max_steps=max_steps, minutes=minutes, out=out, resume=resume,
-                device=device, seed=seed, eval_every=eval_every, amp=amp).history
+        h = fit(r, train_imgs, val_imgs, epochs=epochs, max_steps=max_steps, minutes=minutes, out=out, resume=resume, init=init,
+                device=device, seed=seed, eval_every=eval_every, save_every=save_every, tensorboard=tensorboard, amp=amp).history
         if dist_info()[0] == 0:
             print(json.dumps({"recipe": r.name, "steps": h["steps"], "images": h["images"], "minutes": round(h["train_seconds"] / 60, 2),
                               "images_per_s": round(h["images_per_s"], 2), "checkpoint": str(ck), **(h["curve"][-1] if h["curve"] else {})}))

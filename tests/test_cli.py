@@ -1,8 +1,7 @@
 "The console scripts end to end on tiny data, and their answers to bad input."
-import json
+import json, re
 import numpy as np
 import pytest
-import torch
 from PIL import Image
 from conftest import run
 from cat_inpaint.checkpoint import load_checkpoint
@@ -34,6 +33,20 @@ def test_train_resume_eval(toy, tmp_path):
     assert all(np.isfinite(r["hole_psnr"]) and 0 < r["ssim"] <= 1 for r in res["results"])
     assert "| method |" in p.stderr
 
+def test_a_run_you_can_watch(toy, tmp_path):
+    "20 steps: a bar with its total and an ETA, one evaluation line naming the checkpoint and the grid, and the grid as a PNG."
+    out = tmp_path / "run"
+    p = run("cat_inpaint_train", "--data", toy, "--max-steps", 20, "--batch-size", 8, "--eval-every", 100, "--out", out, "--cache-dir", "")
+    assert p.returncode == 0, p.stderr
+    err = p.stderr.replace("\r", "\n")
+    assert re.search(r" \d+/20 \[[0-9:]+<[0-9:]+", err), err[-2000:]  # done/total [elapsed<remaining]
+    evals = [l for l in err.splitlines() if l.startswith("step ")]
+    grid = out / "samples" / "step-000020.png"
+    assert len(evals) == 1 and evals[0].startswith("step 20 | ") and "validation hole PSNR" in evals[0], evals
+    assert str(out / "checkpoint.pt") in evals[0] and str(grid) in evals[0]
+    w, h = Image.open(grid).size; assert w > 0 and h > 0
+    assert json.loads(p.stdout.strip().splitlines()[-1])["recipe"] == "default"  # the default recipe by default
+
 def test_train_refuses_to_clobber(toy, tmp_path):
     out = tmp_path / "run"; out.mkdir(); (out / "checkpoint.pt").write_bytes(b"precious")
     p = run("cat_inpaint_train", "--data", toy, "--recipe", "seed", "--max-steps", 1, "--out", out)
@@ -43,11 +56,31 @@ def test_train_refuses_to_clobber(toy, tmp_path):
 @pytest.mark.parametrize("args,text", [
     (["--data", "missing.parquet"], "no such file"),
     (["--data", "cat-inpaint/no-such-dataset"], "parquet"),  # offline or unknown: the same one sentence
-    (["--recipe", "best"], "unknown recipe"),
+    (["--recipe", "best"], "argument --recipe: invalid choice: 'best'"),
+    (["--max-steps", "-5"], "argument --max-steps: must be at least 1, got -5"),
+    (["--batch-size", "0"], "argument --batch-size: must be at least 1, got 0"),
+    (["--minutes", "0"], "argument --minutes: must be greater than 0"),
+    (["--device", "gpu"], "argument --device: must be one of cpu"),
+    (["--epochs", "two"], "argument --epochs: expected int, got 'two'"),
 ])
 def test_train_bad_input(tmp_path, args, text):
-    p = run("cat_inpaint_train", *args, "--max-steps", 1, "--out", tmp_path / "o", env={"HF_HUB_OFFLINE": "1"})
+    p = run("cat_inpaint_train", "--max-steps", 1, *args, "--out", tmp_path / "o", env={"HF_HUB_OFFLINE": "1"})
     one_line_error(p, "cat_inpaint_train", text)
+    assert not (tmp_path / "o").exists()
+
+def test_train_bad_data(tmp_path):
+    (tmp_path / "empty").mkdir(); (tmp_path / "empty" / "notes.txt").write_text("no photos")
+    one_line_error(run("cat_inpaint_train", "--data", tmp_path / "empty", "--max-steps", 1, "--out", tmp_path / "o"), "cat_inpaint_train", "holds no images")
+    (tmp_path / "broken.parquet").write_text("not a parquet file")
+    one_line_error(run("cat_inpaint_train", "--data", tmp_path / "broken.parquet", "--max-steps", 1, "--out", tmp_path / "o"), "cat_inpaint_train", "could not be read")
+
+@pytest.mark.parametrize("cmd", ["cat_inpaint_train", "cat_inpaint_eval", "cat_inpaint_remove", "cat_inpaint_bench"])
+def test_help_is_clean(cmd):
+    "Dashed names only, no markdown backticks; choices listed."
+    p = run(cmd, "--help")
+    assert p.returncode == 0 and "`" not in p.stdout, p.stdout
+    assert not [w for w in p.stdout.split() if w.startswith("--") and "_" in w], p.stdout
+    if cmd == "cat_inpaint_train": assert "(one of: seed, seed_l1" in p.stdout and "(default: default)" in p.stdout
 
 def test_offline_hub_default(tmp_path):
     p = run("cat_inpaint_train", "--max-steps", 1, "--out", tmp_path / "o", env={"HF_HUB_OFFLINE": "1"})
@@ -57,7 +90,7 @@ def test_eval_bad_input(toy, tmp_path):
     one_line_error(run("cat_inpaint_eval", "--checkpoint", tmp_path / "nope.pt", "--data", toy), "cat_inpaint_eval", "no such checkpoint")
     (tmp_path / "junk.pt").write_bytes(b"junk")
     one_line_error(run("cat_inpaint_eval", "--checkpoint", tmp_path / "junk.pt", "--data", toy), "cat_inpaint_eval", "not a cat-inpaint checkpoint")
-    one_line_error(run("cat_inpaint_eval", "--data", toy, "--split", "dev"), "cat_inpaint_eval", "unknown split")
+    one_line_error(run("cat_inpaint_eval", "--data", toy, "--split", "dev"), "cat_inpaint_eval", "invalid choice: 'dev'")
 
 def test_corrupt_images_are_skipped(toy, tmp_path):
     "The toy set holds a truncated JPEG and 16-bit, CMYK, palette, RGBA and grayscale images."

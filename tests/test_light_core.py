@@ -23,19 +23,20 @@ def test_applications_import_light():
     assert training == "False", "cat_inpaint.evaluation imports the training loop"
 
 def test_shipped_model_pixels_unchanged():
-    """`tests/data/shipped-fixed-batch.safetensors` holds two photos, their masks and the shipped model's fills as the
-    library computed them before it was split into modules (commit 7a68633). Loading through the stored architecture
-    must give the same pixels."""
+    """`tests/data/shipped-fixed-batch.safetensors` holds two photos, their masks and the shipped 64-px model's fills as
+    the library computed them before it was split into modules (commit 7a68633), when it was the default. Loading
+    through the stored architecture must give the same pixels."""
     from cat_inpaint.inference import Inpainter
     from cat_inpaint.masks import mask_images
     gold = load_file(Path(__file__).parent / "data" / "shipped-fixed-batch.safetensors")
-    out = Inpainter.from_pretrained(device="cpu").inpaint_batch(mask_images(gold["photos"], gold["masks"]), gold["masks"])
+    out = Inpainter.from_pretrained("cats64", device="cpu").inpaint_batch(mask_images(gold["photos"], gold["masks"]), gold["masks"])
     torch.testing.assert_close(out, gold["filled"], rtol=0, atol=1e-6)  # exact on the machine that wrote it; 1e-6 for other CPUs' kernels
 
-def test_shipped_file_records_its_architecture():
+def test_shipped_files_record_their_architecture():
     from safetensors import safe_open
-    from cat_inpaint.pretrained import PRETRAINED
+    from cat_inpaint.pretrained import SHIPPED
     import json
-    with safe_open(str(PRETRAINED), "pt") as f: meta = f.metadata()
-    assert json.loads(meta["arch"]) == {"kind": "unet", "prefill": "biharmonic"}
-    assert "recipe" not in meta and json.loads(meta["card"])["resolution"] == 64
+    for name, resolution in (("default", 128), ("cats64", 64)):
+        with safe_open(str(SHIPPED[name]), "pt") as f: meta = f.metadata()
+        assert json.loads(meta["arch"]) == {"kind": "unet", "prefill": "biharmonic"}
+        assert "recipe" not in meta and json.loads(meta["card"])["resolution"] == resolution, name

@@ -18,7 +18,8 @@ def test_wheel_contents(wheel):
     for mod in ("core", "data", "masks", "fills", "metrics", "generator", "discriminator", "pretrained", "losses", "recipes",
                 "checkpoint", "training", "evaluation", "experiments", "inference", "bench", "_modidx"):
         assert f"cat_inpaint/{mod}.py" in names
-    assert "cat_inpaint/weights/default.safetensors" in names and "cat_inpaint/weights/default.json" in names
+    for model in ("default", "cats64"): assert f"cat_inpaint/weights/{model}.safetensors" in names and f"cat_inpaint/weights/{model}.json" in names
+    for result in ("test-eval.json", "test-eval-128.json", "native-70min.json", "bench.jsonl"): assert f"cat_inpaint/results/{result}" in names
     eps = next(n for n in names if n.endswith("entry_points.txt"))
     text = zipfile.ZipFile(wheel).read(eps).decode()
     for script in ("cat_inpaint_train", "cat_inpaint_eval", "cat_inpaint_remove", "cat_inpaint_bench"): assert script in text
@@ -40,11 +41,13 @@ def test_installed_package_trains_outside_repo(wheel, tmp_path):
         res = fit(get_recipe('default', batch_size=8), imgs, max_steps=1, progress=False)
         assert res.history['steps'] == 1
         inp = Inpainter.from_pretrained(device='cpu')
-        x = torch.rand(2, 3, 64, 64); m = torch.zeros(2, 1, 64, 64); m[..., 20:40, 20:40] = 1
+        s = inp.size; x = torch.rand(2, 3, s, s); m = torch.zeros(2, 1, s, s); m[..., 20:40, 20:40] = 1
         out = inp.inpaint_batch(x * (1 - m), m)
         assert torch.equal(out * (1 - m), x * (1 - m))
-        print('ok', inp.g.recipe_name)
+        from cat_inpaint.core import saved_result
+        assert saved_result('test-eval-128.json')['size'] == 128  # the measurements the docs quote ship too
+        print('ok', inp.g.recipe_name, inp.g.card['resolution'])
     """)
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=600)
     assert p.returncode == 0, p.stderr[-3000:]
-    assert p.stdout.strip().endswith("ok default")
+    assert p.stdout.strip().endswith("ok native 128")  # the shipped default: the native recipe, trained at 128 px

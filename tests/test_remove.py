@@ -70,3 +70,21 @@ def test_python_api_errors(photo, tmp_path):
     for args, text in _bad_inputs(photo, tmp_path)[:6]:
         with pytest.raises(RemovalError, match=text.split(" but")[0]):
             inp(args[0], args[2] if args[1] == "--mask" else tuple(int(v) for v in args[2].split(",")))
+
+def test_folder_of_photos(photo, tmp_path):
+    "A folder with its masks: good photos written, a bad one and one without a mask reported and skipped, exit status 1."
+    photos, masks, out = tmp_path / "photos", tmp_path / "masks", tmp_path / "clean"
+    photos.mkdir(); masks.mkdir()
+    img = Image.open(photo).resize((320, 240)); img.save(photos / "a.jpg"); img.save(photos / "b.png")
+    (photos / "c.jpg").write_bytes(photo.read_bytes()[:2000]); img.save(photos / "d.png"); (photos / "notes.txt").write_text("skip me")
+    m = np.zeros((240, 320), np.uint8); m[100:140, 150:200] = 255
+    for n in ("a", "b", "c"): Image.fromarray(m).save(masks / f"{n}.png")
+    p = run("cat_inpaint_remove", photos, "--mask-dir", masks, "--out", out)
+    assert p.returncode == 1, p.stderr
+    assert sorted(f.name for f in out.iterdir()) == ["a.jpg", "b.png"]
+    assert "skipped c.jpg" in p.stderr and "skipped d.png: no mask" in p.stderr and "2 of 4 photos" in p.stderr
+    src, res = np.asarray(img), np.asarray(Image.open(out / "b.png"))
+    keep = np.ones((240, 320), bool); keep[97:143, 147:203] = False
+    assert np.array_equal(src[keep], res[keep]) and not np.array_equal(src, res)
+    one_line_error(run("cat_inpaint_remove", photos, "--box", "1,1,9,9", "--out", photos), "cat_inpaint_remove", "new folder")
+    one_line_error(run("cat_inpaint_remove", photos, "--mask", masks / "a.png", "--out", out), "cat_inpaint_remove", "--mask-dir or --box")
