@@ -12,7 +12,7 @@ from torch import nn
 from torch.nn.parallel import DistributedDataParallel as DDP
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from .core import seed_everything, atomic_write
-from .pretrained import SHIPPED, read_checkpoint, load_generator
+from .pretrained import read_checkpoint, load_generator
 from .recipes import Recipe, recipe_from_dict, build_models, build_optimizers
 
 # %% auto #0
@@ -90,7 +90,7 @@ def resume_state(state:TrainState, path) -> TrainState:
 # %% ../nbs/10_checkpoint.ipynb #94d85b85
 def warm_start(state:TrainState, path) -> TrainState:
     "Start `state`'s generator and weight average from the generator in `path` (a shipped model's name, model file or checkpoint)."
-    g = load_generator(SHIPPED.get(str(path), path))
+    g = load_generator(path)
     if g.arch != state.recipe.arch: raise ValueError(f"{path} holds a {g.arch} generator, but recipe {state.recipe.name!r} builds {state.recipe.arch}")
     for m in (state.g, state.ema.module if state.ema is not None else None):
         if m is not None: m.load_state_dict(g.state_dict())

@@ -170,11 +170,10 @@ def compare_grid(methods:dict, images:torch.Tensor, # inpainters; uint8 photos, 
 # %% ../nbs/13_evaluation.ipynb #75f5aaa5
 def _checkpoint_methods(paths:str, device=None, size:int=64) -> dict:
     "name -> inpainter for each comma-separated shipped model name, checkpoint or safetensors path in `paths`, for photos of side `size`."
-    out = {}
+    out, native = {}, size != REPORT_SIZE  # the 64-px protocol scores the network; at any other size, `remove` as users run it
     for p in [p for p in paths.split(",") if p]:
-        g = load_generator(SHIPPED.get(p, p), device)
+        g = load_generator(p, device)
         name = p if p in SHIPPED else f"{g.recipe_name} ({Path(p).parent.name or Path(p).stem})" if p.endswith(".pt") else g.recipe_name
-        native = size != REPORT_SIZE  # the 64-px protocol scores the network; at any other size, `remove` as users run it
         out[name] = removal_inpainter(Inpainter(g, device)) if native else model_inpainter(g)
     return out
 
@@ -226,6 +225,7 @@ def ship_model(checkpoint, # training checkpoint of the model to ship
             "images_per_s": round(h["images_per_s"], 1), "machine": f"{platform.machine()} CPU, {torch.get_num_threads()} threads",
             "command": command, "test_metrics": rows, "validation_curve": h["curve"]}
     if native_eval: card["test_metrics_native"] = json.loads(Path(native_eval).read_text())["results"]
-    save_generator(g, dest, name=r.name, card={k: v for k, v in card.items() if v is not None})
-    with atomic_write(Path(dest).with_suffix(".json")) as tmp: tmp.write_text(json.dumps({k: v for k, v in card.items() if v is not None}, indent=1) + "\n")
+    card = {k: v for k, v in card.items() if v is not None}  # no `init` for a run from scratch
+    save_generator(g, dest, name=r.name, card=card)
+    with atomic_write(Path(dest).with_suffix(".json")) as tmp: tmp.write_text(json.dumps(card, indent=1) + "\n")
     return card

@@ -13,11 +13,11 @@ from fastcore.basics import patch
 from fastcore.script import call_parse
 from .core import default_device, eval_mode, to_rgb, atomic_write, cli_errors, dashed_args, at_least, DEVICE_CHECK
 from .masks import mask_images, composite
-from .pretrained import fill, load_generator, SHIPPED
+from .pretrained import fill, load_generator
 
 # %% auto #0
-__all__ = ['REACH', 'MAX_SIDE', 'GROUP_GAP', 'Inpainter', 'RemovalError', 'open_image', 'removal_inpainter', 'show_removal',
-           'save_atomic', 'remove_cli', 'MaskPainter', 'RemovalApp']
+__all__ = ['REACH', 'MAX_SIDE', 'GROUP_GAP', 'MASK_PAINT', 'Inpainter', 'RemovalError', 'open_image', 'removal_inpainter',
+           'show_removal', 'save_atomic', 'remove_cli', 'MaskPainter', 'RemovalApp']
 
 # %% ../nbs/12_removal.ipynb #4ecd74f8
 REACH = 24 # the deepest hole (pixels from its nearest known pixel, at the working scale) a 64-px model fills in one pass
@@ -38,9 +38,7 @@ class Inpainter:
     def from_pretrained(cls, path=None, # a shipped model's name (`default`, `cats64`), a `.safetensors` file or a training checkpoint
                         device=None, dtype:torch.dtype|None=None):
         "Load a shipped model (no network needed; `default` if no `path`) or the generator at `path`."
-        name = str(path or "default"); path = SHIPPED.get(name, Path(name))
-        if name in SHIPPED and not path.is_file(): raise FileNotFoundError(f"the shipped weights are missing from this install ({path}); reinstall cat_inpaint")
-        return cls(load_generator(path, device), device, dtype=dtype)
+        return cls(load_generator(path or "default", device), device, dtype=dtype)
 
     def inpaint_batch(self, masked:torch.Tensor, # `(N, 3, S, S)` in [0, 1], hole pixels zeroed
                       masks:torch.Tensor, # `(N, 1, S, S)`, 1 = hole
@@ -382,6 +380,8 @@ def _upload_content(value) -> bytes|None:
     items = list(value.values()) if isinstance(value, dict) else list(value)
     return bytes(items[0]["content"]) if items else None
 
+MASK_PAINT = "rgba(255, 0, 0, 0.45)" # how the painted mask shows over the preview
+
 def _on_colab() -> bool: return "google.colab" in sys.modules
 
 def _canvas():
@@ -471,14 +471,14 @@ def _up(self:RemovalApp, x, y):
     else:
         self.painter.box(*self._anchor, x, y)
         if self.canvas is not None:
-            self.canvas[1].fill_style = "rgba(255, 0, 0, 0.45)"
+            self.canvas[1].fill_style = MASK_PAINT
             self.canvas[1].fill_rect(min(self._anchor[0], x), min(self._anchor[1], y), abs(x - self._anchor[0]) + 1, abs(y - self._anchor[1]) + 1)
     self._path = []
 
 @patch
 def _dab(self:RemovalApp, x, y):
     if self.canvas is None: return
-    self.canvas[1].fill_style = "rgba(255, 0, 0, 0.45)"; self.canvas[1].fill_circle(x, y, self.radius.value)
+    self.canvas[1].fill_style = MASK_PAINT; self.canvas[1].fill_circle(x, y, self.radius.value)
 
 # %% ../nbs/12_removal.ipynb #cc8a4b1e
 @patch

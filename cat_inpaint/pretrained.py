@@ -81,9 +81,12 @@ def generator_from_checkpoint(checkpoint, # a path, or the dict `read_checkpoint
     g.recipe_name = recipe["name"]
     return g
 
-def load_generator(path, # `.safetensors` model file or training checkpoint
+def load_generator(path, # a shipped model's name (`default`, `cats64`), a `.safetensors` model file or a training checkpoint
                    device=None, channels_last:bool=True) -> nn.Module:
-    "Generator (eval mode; `recipe_name` and `card` attributes set) from a model file or a training checkpoint."
+    "Generator (eval mode; `recipe_name` and `card` attributes set) from a shipped model, a model file or a training checkpoint."
+    if str(path) in SHIPPED:  # by name: the one place names become files
+        path = SHIPPED[str(path)]
+        if not path.is_file(): raise FileNotFoundError(f"the shipped weights are missing from this install ({path}); reinstall cat_inpaint")
     path = Path(path)
     if not path.is_file(): raise FileNotFoundError(f"no such checkpoint: {path}")
     if path.suffix != ".safetensors": return generator_from_checkpoint(path, device, channels_last)

@@ -121,10 +121,14 @@ class BatchMasks:
                  batch_size:int, size:int=64, # global batch size, image side
                  seed:int=0, rank:int=0, world:int=1, device="cpu"): # this process's share of each global batch
         self.kind, self.bs, self.size, self.seed, self.rank, self.world, self.device = kind, batch_size, size, seed, rank, world, device
-        self.make = {"centre": lambda n, s, rng: centre_masks(n, s), "mixed": mixed_masks, "native": native_masks}[kind]
+        self.make, self.centre = {"centre": None, "mixed": mixed_masks, "native": native_masks}[kind], {}
     def __call__(self, step:int, n:int, size:int|None=None) -> torch.Tensor:
         "This process's `n` masks for global step `step`, of side `size` (default: the one given at creation)."
-        m = self.make(self.bs, size or self.size, np.random.default_rng([self.seed, step]))
+        size = size or self.size
+        if self.make is None:  # the same square at every step: built and moved to the device once per shape
+            if (n, size) not in self.centre: self.centre[n, size] = centre_masks(n, size).to(self.device)
+            return self.centre[n, size]
+        m = self.make(self.bs, size, np.random.default_rng([self.seed, step]))
         return m[self.rank * n:(self.rank + 1) * n].to(self.device)
 
 # %% ../nbs/11_training.ipynb #e3c6c7ea
