@@ -23,7 +23,7 @@ from .inference import Inpainter, removal_inpainter
 # %% auto #0
 __all__ = ['inpaint_telea', 'inpaint_ns', 'inpaint_biharmonic', 'CLASSICAL', 'evaluate_report', 'inpaint_mean', 'learned_metrics',
            'texture_energy', 'hole_haarpsi', 'evaluate_methods', 'markdown_table', 'model_inpainter', 'compare_grid',
-           'eval_cli', 'ship_model']
+           'eval_cli', 'minutes_behind', 'ship_model']
 
 # %% ../nbs/13_evaluation.ipynb #ace3da99
 @torch.no_grad()
@@ -211,6 +211,15 @@ def _data_note(data:str, recipe) -> str:
     "What a model was trained on, for its card."
     return f"{Path(data).name}: the cats' train split (80/10/10, seed 42)" + (" and every dog" if recipe.dogs else "")
 
+def minutes_behind(init) -> float|None:
+    "Training minutes that made `init` (a shipped model's name, model file or training checkpoint), following each run's `init` back; None if a file is gone."
+    if init is None: return 0.0
+    if not Path(SHIPPED.get(str(init), init)).is_file(): return None
+    if str(init) in SHIPPED or str(init).endswith(".safetensors"):
+        card = load_generator(init).card; return card.get("total_train_minutes", card.get("train_minutes"))
+    h = load_checkpoint(init)["history"]; before = minutes_behind(h.get("init"))
+    return None if before is None else h["train_seconds"] / 60 + before
+
 def ship_model(checkpoint, # training checkpoint of the model to ship
                data:str, # photos it is scored on (its `test` split)
                dest=PRETRAINED, # where the weights go; the card goes beside them as `.json`
@@ -220,9 +229,11 @@ def ship_model(checkpoint, # training checkpoint of the model to ship
     "Score `checkpoint`'s generator on the test split (64-px protocol) and write it with its model card to `dest`."
     ck = load_checkpoint(checkpoint); g = generator_from_checkpoint(ck); r, h = ck["recipe"], ck["history"]
     rows = evaluate_methods({r.name: model_inpainter(g), "biharmonic": inpaint_biharmonic}, cached_split(data, "test", REPORT_SIZE))
+    seen = ck["step"] * r.batch_size  # from the step, not the history's totals: those are only written when a run ends
     card = {"name": name, "recipe": asdict(r), "data": _data_note(data, r), "resolution": r.size, "init": h.get("init"),
-            "steps": ck["step"], "images_seen": h["images"], "train_minutes": round(h["train_seconds"] / 60, 1),
-            "images_per_s": round(h["images_per_s"], 1), "machine": f"{platform.machine()} CPU, {torch.get_num_threads()} threads",
+            "steps": ck["step"], "images_seen": seen, "train_minutes": round(h["train_seconds"] / 60, 1),
+            "total_train_minutes": None if (t := minutes_behind(checkpoint)) is None else round(t, 1), # with the runs it started from
+            "images_per_s": round(seen / max(h["train_seconds"], 1e-9), 1), "machine": f"{platform.machine()} CPU, {torch.get_num_threads()} threads",
             "command": command, "test_metrics": rows, "validation_curve": h["curve"]}
     if native_eval: card["test_metrics_native"] = json.loads(Path(native_eval).read_text())["results"]
     card = {k: v for k, v in card.items() if v is not None}  # no `init` for a run from scratch

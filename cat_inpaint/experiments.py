@@ -10,15 +10,17 @@ import numpy as np, torch
 import matplotlib.pyplot as plt
 from .core import RESULTS
 from .data import to_float, show_rows
-from .masks import eval_masks, mask_images
-from .pretrained import fill
+from .masks import eval_masks, mask_images, NATIVE_SETTINGS
+from .pretrained import fill, load_generator
+from .inference import Inpainter, removal_inpainter
+from .evaluation import evaluate_methods, inpaint_biharmonic
 from .recipes import get_recipe
 from .losses import REPORT_CRITERIA
 from .training import fit
 
 # %% auto #0
 __all__ = ['compare_criteria', 'criteria_grid', 'load_curves', 'point_at', 'ablation_rows', 'plot_time_to_quality',
-           'gain_per_doubling']
+           'gain_per_doubling', 'removal_margins']
 
 # %% ../nbs/14_experiments.ipynb #11a0dd49
 def compare_criteria(images:torch.Tensor, # uint8 training photos
@@ -67,3 +69,13 @@ def gain_per_doubling(curve:list, # validation curve points, each with `minutes`
     "Least-squares slope of hole PSNR against log2(training minutes): the dB one doubling of training time adds."
     m, psnr = zip(*[(p["minutes"], p[setting]) for p in curve if p["minutes"] >= since])
     return float(np.polyfit(np.log2(m), psnr, 1)[0])
+
+# %% ../nbs/14_experiments.ipynb #6b6c9153
+def removal_margins(checkpoints:dict, # name -> shipped model name, model file or training checkpoint
+                    images:torch.Tensor, # uint8 `(N, 3, S, S)` photos, e.g. validation cats
+                    settings=NATIVE_SETTINGS, device="cpu") -> list:
+    "Per checkpoint and mask setting: hole PSNR, HaarPSI and texture ratio through `Inpainter.remove`, and each one's margin over biharmonic."
+    base = {r["masks"]: r for r in evaluate_methods({"biharmonic": inpaint_biharmonic}, images, settings, perceptual=True)}
+    rows = evaluate_methods({n: removal_inpainter(Inpainter(load_generator(p, device), device)) for n, p in checkpoints.items()},
+                            images, settings, perceptual=True)
+    return [r | {k + "_margin": r[k] - base[r["masks"]][k] for k in ("hole_psnr", "haarpsi", "texture_ratio")} for r in rows]

@@ -78,7 +78,7 @@ def generator_from_checkpoint(checkpoint, # a path, or the dict `read_checkpoint
     recipe = ck["recipe"] if isinstance(ck["recipe"], dict) else vars(ck["recipe"])
     ema = {k.removeprefix("module."): v for k, v in ck.get("ema", {}).items() if k.startswith("module.")}
     g = _restore(ck.get("arch") or _legacy_arch(recipe["generator"]), ema or ck["g"], device, channels_last)
-    g.recipe_name = recipe["name"]
+    g.recipe_name, g.card = recipe["name"], {"resolution": recipe.get("size", 64)}  # what removal needs to know; `ship_model` writes the full card
     return g
 
 def load_generator(path, # a shipped model's name (`default`, `cats64`), a `.safetensors` model file or a training checkpoint

@@ -26,7 +26,7 @@ class Recipe:
     name:str
     generator:str="report" # a kind of `GENERATORS`: `report` (`Generator`) or `unet` (`UNetGenerator`)
     generator_args:dict=field(default_factory=dict) # the generator's constructor arguments, e.g. `{"prefill": "biharmonic"}`
-    discriminator:str|None="report" # a kind of `DISCRIMINATORS`: `report` (global) or `patch` (PatchGAN); or None
+    discriminator:str|None="report" # a kind of `DISCRIMINATORS`: `report` (global), `patch` (PatchGAN) or `detail` (PatchGAN on fine detail); or None
     criterion:str="bce" # adversarial criterion: `bce`, `l1`, `l2`, `huber` (report critic's sigmoid) or `hinge` (patch scores)
     adv_weight:float=1.0 # weight of the adversarial loss in the generator's loss
     rec_weight:float=0.0 # weight of the hole reconstruction loss
@@ -52,8 +52,8 @@ class Recipe:
         object.__setattr__(self, "betas", tuple(self.betas))
         _check("discriminator", self.discriminator, (None, *DISCRIMINATORS))
         _check("criterion", self.criterion, CRITERIA); _check("rec_loss", self.rec_loss, REC_LOSSES); _check("masks", self.masks, TRAIN_MASKS)
-        if self.discriminator and (self.criterion == "hinge") != (self.discriminator == "patch"):
-            raise ValueError(f"criterion {self.criterion!r} does not fit the {self.discriminator} critic: hinge goes with patch, the others with report")
+        if self.discriminator and (self.criterion == "hinge") != (self.discriminator != "report"):
+            raise ValueError(f"criterion {self.criterion!r} does not fit the {self.discriminator} critic: hinge goes with patch and detail, the others with report")
         if self.batch_size < 1: raise ValueError(f"batch size must be at least 1, got {self.batch_size}")
         object.__setattr__(self, "sizes", tuple(self.sizes))
         if any(s % 4 or not 16 <= s <= self.size for s in (self.size, *self.sizes)):
@@ -80,7 +80,9 @@ RECIPES = {r.name: r for r in [
     Recipe("default", generator="unet", generator_args={"prefill": "biharmonic"}, **_PREFILLED),  # the same run on a better first guess
     Recipe("deep", generator="unet", generator_args={"prefill": "biharmonic", "dilations": (1, 2), "deep": (1, 2, 1, 2)}, **_PREFILLED),
     Recipe("native", generator="unet", generator_args={"prefill": "biharmonic"},  # for photos at their own size: see below
-           **(_PREFILLED | dict(masks="native", size=128, sizes=(128, 128, 96, 64), crop=0.5, dogs=True, adv_weight=0.01, lr_g=2e-4)))]}
+           **(_PREFILLED | dict(masks="native", size=128, sizes=(128, 128, 96, 64), crop=0.5, dogs=True, adv_weight=0.01, lr_g=2e-4))),
+    Recipe("native_detail", generator="unet", generator_args={"prefill": "biharmonic"},  # `native` with a critic of fine detail only
+           **(_PREFILLED | dict(discriminator="detail", masks="native", size=128, sizes=(128, 128, 96, 64), crop=0.5, dogs=True, adv_weight=0.01, lr_g=2e-4)))]}
 
 def recipe_from_dict(d:dict) -> Recipe:
     "A `Recipe` from its `asdict` form (or an older version's), ignoring fields this version does not know."

@@ -4,7 +4,7 @@
 
 # %% ../nbs/11_training.ipynb #3234d93d
 from __future__ import annotations
-import contextlib, json, math, os, sys, time
+import contextlib, json, math, os, shutil, sys, time
 from dataclasses import dataclass
 from pathlib import Path
 import numpy as np, torch
@@ -230,8 +230,8 @@ def _eval_line(p:dict, ck=None, grid=None) -> str:
     psnr = ", ".join(f"{k} {v:.2f}" for k, v in p.items() if k not in ("step", "minutes"))
     return f"step {p['step']} | {p['minutes']:.1f} min | validation hole PSNR (dB) {psnr}" + (f" | saved {ck}, {grid}" if ck else "")
 
-def _evaluate_and_save(state:TrainState, val_images:torch.Tensor, out, log=None, tb=None):
-    "Add a validation point to the curve; save the run and a sample grid to `out` (if given); report it to `log` and TensorBoard `tb`."
+def _evaluate_and_save(state:TrainState, val_images:torch.Tensor, out, log=None, tb=None, keep:bool=False):
+    "Add a validation point to the curve; save the run and a sample grid to `out` (if given; with `keep`, a copy of the checkpoint per evaluation); report it to `log` and TensorBoard `tb`."
     h = state.history
     settings = NATIVE_SETTINGS if state.recipe.masks == "native" else EVAL_SETTINGS  # what the model is for
     h["curve"].append(p := {"step": state.step, "minutes": h["train_seconds"] / 60, **val_psnr(state.generator, val_images, settings)})
@@ -239,6 +239,8 @@ def _evaluate_and_save(state:TrainState, val_images:torch.Tensor, out, log=None,
     if out is not None:  # a crash or a lost session keeps this much
         ck, grid = Path(out)/"checkpoint.pt", Path(out)/"samples"/f"step-{state.step:06d}.png"
         save_run(out, state)
+        if keep:  # runs trade squared error for texture as they go: keep every point to choose from afterwards
+            with atomic_write(Path(out)/f"checkpoint-{state.step:06d}.pt") as tmp: shutil.copyfile(ck, tmp)
         with atomic_write(grid) as tmp: Image.fromarray(sample_grid(state.generator, val_images[:SAMPLES], settings)).save(tmp, format="PNG")
     for k in settings: tb and tb.add_scalar(f"validation_psnr/{k}", p[k], state.step)
     if log: log(_eval_line(p, ck, grid))
@@ -276,6 +278,7 @@ def fit(recipe:Recipe, train_images:torch.Tensor, # recipe; uint8 `(N, 3, H, W)`
         save_every:float|None=10, # with `out`, also save the run every this many training minutes (None: only at evaluations and the end)
         tensorboard:bool=False, # also log losses and validation PSNR to `out`/tensorboard (needs the `tensorboard` package)
         amp:bool=False, # mixed precision: bfloat16 where the device has it, else float16 with loss scaling (`amp_dtype`)
+        keep:bool=False, # with `out` and `eval_every`, also keep each evaluation's checkpoint as `checkpoint-STEP.pt`
         progress:bool=True) -> FitResult:
     "Train `recipe` on `train_images`; the trained models and the history (losses, validation curve, speed)."
     rank, world, local = dist_info(); device = _init_dist(world, local, device)
@@ -304,7 +307,7 @@ def fit(recipe:Recipe, train_images:torch.Tensor, # recipe; uint8 `(N, 3, H, W)`
         for k, v in logs.items(): tb and tb.add_scalar(f"loss/{k}", v, state.step)
         done = budget.spent(state.step, h["train_seconds"])
         if rank == 0 and val_images is not None and eval_every and (done or h["train_seconds"] - last_eval >= eval_every * 60):
-            with clock.paused(): _evaluate_and_save(state, val_images, out, log, tb)
+            with clock.paused(): _evaluate_and_save(state, val_images, out, log, tb, keep)
             last_eval = last_save = h["train_seconds"]
         elif rank == 0 and out is not None and save_every and h["train_seconds"] - last_save >= save_every * 60:
             with clock.paused(): save_run(out, state)
@@ -354,6 +357,7 @@ def train_cli(data:str=HUB_NAME, # Hub dataset name, `.parquet` file or image fo
               save_every:float=10, # a checkpoint at least every this many training minutes
               tensorboard:bool=False, # also log to OUT/tensorboard (needs the tensorboard package)
               amp:bool=False, # mixed precision: bfloat16 where the GPU has it, else float16 with loss scaling
+              keep:bool=False, # also keep each evaluation's checkpoint as OUT/checkpoint-STEP.pt
               cache_dir:str="~/.cache/cat_inpaint", # where decoded images are cached ('' for none)
               device:str=None): # cpu, cuda or mps (default: the best available)
     "Train an inpainting GAN on the cats of `data` and save a checkpoint."
@@ -368,7 +372,7 @@ def train_cli(data:str=HUB_NAME, # Hub dataset name, `.parquet` file or image fo
         if r.dogs: train_imgs = torch.cat([train_imgs, cached_split(data, "dogs", size, cache_dir or None, progress=True)])
         val_imgs = cached_split(data, "valid", size, cache_dir or None)[:VAL_SUBSET] if eval_every else None
         h = fit(r, train_imgs, val_imgs, epochs=epochs, max_steps=max_steps, minutes=minutes, out=out, resume=resume, init=init,
-                device=device, seed=seed, eval_every=eval_every, save_every=save_every, tensorboard=tensorboard, amp=amp).history
+                device=device, seed=seed, eval_every=eval_every, save_every=save_every, tensorboard=tensorboard, amp=amp, keep=keep).history
         if dist_info()[0] == 0:
             print(json.dumps({"recipe": r.name, "steps": h["steps"], "images": h["images"], "minutes": round(h["train_seconds"] / 60, 2),
                               "images_per_s": round(h["images_per_s"], 2), "checkpoint": str(ck), **(h["curve"][-1] if h["curve"] else {})}))
