@@ -49,7 +49,7 @@ def hole_weights(masks:torch.Tensor, # `(N, 1, H, W)`, 1 = hole
     "`(N, 1, h, w)`: 1 where a score's patch overlaps the hole, else 0."
     return F.adaptive_max_pool2d(masks, size)
 
-# %% ../nbs/06_discriminator.ipynb #40a8dcc0
+# %% ../nbs/06_discriminator.ipynb #8d9250b7
 def gaussian_kernel(sigma:float) -> torch.Tensor:
     "Normalised 1-D Gaussian of standard deviation `sigma` pixels, radius `3 * sigma`."
     r = max(1, math.ceil(3 * sigma)); k = torch.exp(-torch.arange(-r, r + 1.) ** 2 / (2 * sigma ** 2))

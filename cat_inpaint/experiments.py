@@ -70,7 +70,7 @@ def gain_per_doubling(curve:list, # validation curve points, each with `minutes`
     m, psnr = zip(*[(p["minutes"], p[setting]) for p in curve if p["minutes"] >= since])
     return float(np.polyfit(np.log2(m), psnr, 1)[0])
 
-# %% ../nbs/14_experiments.ipynb #6b6c9153
+# %% ../nbs/14_experiments.ipynb #4b1dd265
 def removal_margins(checkpoints:dict, # name -> shipped model name, model file or training checkpoint
                     images:torch.Tensor, # uint8 `(N, 3, S, S)` photos, e.g. validation cats
                     settings=NATIVE_SETTINGS, device="cpu") -> list:
