@@ -9,10 +9,11 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 from torch.nn.utils.parametrizations import spectral_norm
+from torchvision.transforms.v2.functional import gaussian_blur
 
 # %% auto #0
-__all__ = ['DISCRIMINATORS', 'Discriminator', 'PatchDiscriminator', 'hole_weights', 'gaussian_kernel', 'detail',
-           'DetailDiscriminator', 'build_discriminator']
+__all__ = ['DISCRIMINATORS', 'Discriminator', 'PatchDiscriminator', 'hole_weights', 'detail', 'DetailDiscriminator',
+           'build_discriminator']
 
 # %% ../nbs/06_discriminator.ipynb #0067ec42
 def _conv_pool_relu_bn(cin, cout):
@@ -50,18 +51,11 @@ def hole_weights(masks:torch.Tensor, # `(N, 1, H, W)`, 1 = hole
     return F.adaptive_max_pool2d(masks, size)
 
 # %% ../nbs/06_discriminator.ipynb #8d9250b7
-def gaussian_kernel(sigma:float) -> torch.Tensor:
-    "Normalised 1-D Gaussian of standard deviation `sigma` pixels, radius `3 * sigma`."
-    r = max(1, math.ceil(3 * sigma)); k = torch.exp(-torch.arange(-r, r + 1.) ** 2 / (2 * sigma ** 2))
-    return k / k.sum()
-
 def detail(x:torch.Tensor, # `(N, C, H, W)` images
            sigma:float=1.0) -> torch.Tensor: # the blur's standard deviation, pixels
-    "What a Gaussian blur of `sigma` pixels removes from `x` (reflected at the borders): its finest detail, `(N, C, H, W)`."
-    k, c = gaussian_kernel(sigma).to(x), x.shape[1]; r = len(k) // 2
-    rows = F.conv2d(F.pad(x, (r, r, 0, 0), mode="reflect"), k.view(1, 1, 1, -1).expand(c, 1, 1, -1), groups=c)
-    blur = F.conv2d(F.pad(rows, (0, 0, r, r), mode="reflect"), k.view(1, 1, -1, 1).expand(c, 1, -1, 1), groups=c)
-    return x - blur
+    "What a Gaussian blur of `sigma` pixels (radius `3 * sigma`, reflected at the borders) removes from `x`: its finest detail, `(N, C, H, W)`."
+    k = 2 * math.ceil(3 * sigma) + 1
+    return x - gaussian_blur(x, [k, k], [sigma, sigma])
 
 class DetailDiscriminator(PatchDiscriminator):
     "`PatchDiscriminator` that sees only the fine `detail` of the images (and the masks): it can ask for texture, not for colour or shape."

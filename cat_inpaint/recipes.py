@@ -69,6 +69,8 @@ class Recipe:
 _MODERN = dict(batch_size=32, lr_g=1e-3, lr_d=1e-3, betas=(0.5, 0.999), decay=True)
 _PREFILLED = dict(discriminator="patch", criterion="hinge", rec_weight=1.0, adv_weight=0.003, masks="mixed", flip=True,
                   channels_last=True, ema=0.995, clip_grad=1.0, **(_MODERN | dict(lr_g=5e-4)))
+_NATIVE = dict(generator="unet", generator_args={"prefill": "biharmonic"},
+               **(_PREFILLED | dict(masks="native", size=128, sizes=(128, 128, 96, 64), crop=0.5, dogs=True, adv_weight=0.01, lr_g=2e-4)))
 RECIPES = {r.name: r for r in [
     Recipe("seed"),
     Recipe("seed_l1", rec_weight=1.0, adv_weight=0.01, **(_MODERN | dict(lr_g=2e-4, lr_d=2e-4))),
@@ -79,10 +81,8 @@ RECIPES = {r.name: r for r in [
     Recipe("unet_smooth", generator="unet", generator_args={"prefill": "smooth"}, **_PREFILLED),
     Recipe("default", generator="unet", generator_args={"prefill": "biharmonic"}, **_PREFILLED),  # the same run on a better first guess
     Recipe("deep", generator="unet", generator_args={"prefill": "biharmonic", "dilations": (1, 2), "deep": (1, 2, 1, 2)}, **_PREFILLED),
-    Recipe("native", generator="unet", generator_args={"prefill": "biharmonic"},  # for photos at their own size: see below
-           **(_PREFILLED | dict(masks="native", size=128, sizes=(128, 128, 96, 64), crop=0.5, dogs=True, adv_weight=0.01, lr_g=2e-4))),
-    Recipe("native_detail", generator="unet", generator_args={"prefill": "biharmonic"},  # `native` with a critic of fine detail only
-           **(_PREFILLED | dict(discriminator="detail", masks="native", size=128, sizes=(128, 128, 96, 64), crop=0.5, dogs=True, adv_weight=0.01, lr_g=2e-4)))]}
+    Recipe("native", **_NATIVE),  # for photos at their own size: see below
+    Recipe("native_detail", **(_NATIVE | dict(discriminator="detail")))]}  # `native` with a critic of fine detail only
 
 def recipe_from_dict(d:dict) -> Recipe:
     "A `Recipe` from its `asdict` form (or an older version's), ignoring fields this version does not know."
