@@ -4,16 +4,14 @@
 
 # %% ../nbs/06_discriminator.ipynb #4f34001d
 from __future__ import annotations
-import math
 import torch
 from torch import nn
 import torch.nn.functional as F
 from torch.nn.utils.parametrizations import spectral_norm
-from torchvision.transforms.v2.functional import gaussian_blur
+from .generator import detail  # the split the two-band generator uses too
 
 # %% auto #0
-__all__ = ['DISCRIMINATORS', 'Discriminator', 'PatchDiscriminator', 'hole_weights', 'detail', 'DetailDiscriminator',
-           'build_discriminator']
+__all__ = ['DISCRIMINATORS', 'Discriminator', 'PatchDiscriminator', 'hole_weights', 'DetailDiscriminator', 'build_discriminator']
 
 # %% ../nbs/06_discriminator.ipynb #0067ec42
 def _conv_pool_relu_bn(cin, cout):
@@ -51,12 +49,6 @@ def hole_weights(masks:torch.Tensor, # `(N, 1, H, W)`, 1 = hole
     return F.adaptive_max_pool2d(masks, size)
 
 # %% ../nbs/06_discriminator.ipynb #8d9250b7
-def detail(x:torch.Tensor, # `(N, C, H, W)` images
-           sigma:float=1.0) -> torch.Tensor: # the blur's standard deviation, pixels
-    "What a Gaussian blur of `sigma` pixels (radius `3 * sigma`, reflected at the borders) removes from `x`: its finest detail, `(N, C, H, W)`."
-    k = 2 * math.ceil(3 * sigma) + 1
-    return x - gaussian_blur(x, [k, k], [sigma, sigma])
-
 class DetailDiscriminator(PatchDiscriminator):
     "`PatchDiscriminator` that sees only the fine `detail` of the images (and the masks): it can ask for texture, not for colour or shape."
     def __init__(self, sigma:float=1.0, # the blur that defines detail, pixels

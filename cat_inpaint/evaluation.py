@@ -18,6 +18,7 @@ from .masks import create_masks, mask_images, composite, eval_masks, EVAL_SETTIN
 from .metrics import masked_mean, hole_psnr, hole_l1, ssim
 from .pretrained import fill, generator_from_checkpoint, load_generator, save_generator, PRETRAINED, SHIPPED
 from .checkpoint import load_checkpoint
+from .generator import two_band
 from .inference import Inpainter, removal_inpainter
 
 # %% auto #0
@@ -220,19 +221,38 @@ def minutes_behind(init) -> float|None:
     h = load_checkpoint(init)["history"]; before = minutes_behind(h.get("init"))
     return None if before is None else h["train_seconds"] / 60 + before
 
+def _lineage(init) -> list:
+    "`init` and each run it was started from, as resolved paths, back to a model file (whose card holds its own total)."
+    out = []
+    while init is not None and (p := Path(SHIPPED.get(str(init), init))).is_file():
+        out.append(p.resolve()); init = None if p.suffix == ".safetensors" else load_checkpoint(p)["history"].get("init")
+    return out
+
+def _total_minutes(checkpoint, detail_from=None) -> float|None:
+    "Training minutes behind `checkpoint`, plus those behind `detail_from` unless `checkpoint` was started from it."
+    t = minutes_behind(checkpoint)
+    if t is None or detail_from is None or Path(SHIPPED.get(str(detail_from), detail_from)).resolve() in _lineage(checkpoint): return t
+    t2 = minutes_behind(detail_from); return None if t2 is None else t + t2
+
 def ship_model(checkpoint, # training checkpoint of the model to ship
                data:str, # photos it is scored on (its `test` split)
                dest=PRETRAINED, # where the weights go; the card goes beside them as `.json`
                command:str="cat_inpaint_train --data ../shared/data/cats_vs_dogs_128.parquet --recipe default --minutes 80 --eval-every 5 --out runs/default",
                name:str="cat-inpaint default", # the card's title
-               native_eval=None): # `cat_inpaint_eval --size` JSON of this checkpoint at its own resolution, copied into the card
-    "Score `checkpoint`'s generator on the test split (64-px protocol) and write it with its model card to `dest`."
+               native_eval=None, # `cat_inpaint_eval --size` JSON of this checkpoint at its own resolution, copied into the card
+               detail_from=None, # a model (name, file or checkpoint) whose finest band replaces this one's: a `two_band` generator
+               sigma:float=1.0, # with `detail_from`, the blur that splits the bands, pixels
+               mirror:bool=False): # with `detail_from`, average the low band with the fill of the mirrored photo
+    "Score `checkpoint`'s generator (with `detail_from`'s fine detail) on the test split (64-px protocol) and write it with its model card to `dest`."
     ck = load_checkpoint(checkpoint); g = generator_from_checkpoint(ck); r, h = ck["recipe"], ck["history"]
+    if detail_from is not None: g = two_band(g, load_generator(detail_from), sigma, mirror)
     rows = evaluate_methods({r.name: model_inpainter(g), "biharmonic": inpaint_biharmonic}, cached_split(data, "test", REPORT_SIZE))
     seen = ck["step"] * r.batch_size  # from the step, not the history's totals: those are only written when a run ends
     card = {"name": name, "recipe": asdict(r), "data": _data_note(data, r), "resolution": r.size, "init": h.get("init"),
             "steps": ck["step"], "images_seen": seen, "train_minutes": round(h["train_seconds"] / 60, 1),
-            "total_train_minutes": None if (t := minutes_behind(checkpoint)) is None else round(t, 1), # with the runs it started from
+            "total_train_minutes": None if (t := _total_minutes(checkpoint, detail_from)) is None else round(t, 1), # with the runs it started from
+            "detail_from": None if detail_from is None else str(detail_from), "sigma": None if detail_from is None else sigma,
+            "mirror": None if detail_from is None else mirror,
             "images_per_s": round(seen / max(h["train_seconds"], 1e-9), 1), "machine": f"{platform.machine()} CPU, {torch.get_num_threads()} threads",
             "command": command, "test_metrics": rows, "validation_curve": h["curve"]}
     if native_eval: card["test_metrics_native"] = json.loads(Path(native_eval).read_text())["results"]

@@ -4,7 +4,7 @@
 
 # %% ../nbs/05_generator.ipynb #f569483c
 from __future__ import annotations
-import inspect, json
+import inspect, json, math
 import torch
 from torch import nn
 import torch.nn.functional as F
@@ -13,7 +13,8 @@ from .fills import FILLS
 
 # %% auto #0
 __all__ = ['GENERATORS', 'LEGACY_GENERATORS', 'Generator', 'n_params', 'layer_shapes', 'DilatedBlock', 'UNetGenerator',
-           'forward_flops', 'generator_arch', 'build_generator']
+           'forward_flops', 'generator_arch', 'build_generator', 'gaussian_blur', 'detail', 'TwoBandGenerator',
+           'two_band']
 
 # %% ../nbs/05_generator.ipynb #d9485426
 def _conv_relu_bn(cin, cout, k=3, s=1, p=1, d=1, transpose=False):
@@ -130,3 +131,50 @@ def build_generator(kind:str, # a key of `GENERATORS`
 LEGACY_GENERATORS = {"report": ("report", {}), "unet": ("unet", {}), # generator names of older files -> (kind, arguments)
                      "unet_prefill": ("unet", {"prefill": "smooth"}), "unet_biharmonic": ("unet", {"prefill": "biharmonic"}),
                      "unet_deep": ("unet", {"prefill": "biharmonic", "dilations": [1, 2], "deep": [1, 2, 1, 2]})}
+
+# %% ../nbs/05_generator.ipynb #9682c588
+def gaussian_blur(x:torch.Tensor, # `(N, C, H, W)` images
+                  sigma:float=1.0) -> torch.Tensor: # standard deviation, pixels
+    "`x` blurred by a Gaussian of `sigma` pixels, radius `3 * sigma`, reflected at the borders (replicated on images smaller than that), `(N, C, H, W)`."
+    r, c = math.ceil(3 * sigma), x.shape[1]
+    k = torch.exp(-torch.arange(-r, r + 1, dtype=x.dtype, device=x.device) ** 2 / (2 * sigma ** 2)); k = k / k.sum()
+    mode = "reflect" if r < min(x.shape[-2:]) else "replicate"
+    x = F.conv2d(F.pad(x, (r, r, 0, 0), mode=mode), k.view(1, 1, 1, -1).expand(c, 1, 1, -1), groups=c)  # rows, then columns
+    return F.conv2d(F.pad(x, (0, 0, r, r), mode=mode), k.view(1, 1, -1, 1).expand(c, 1, -1, 1), groups=c)
+
+def detail(x:torch.Tensor, # `(N, C, H, W)` images
+           sigma:float=1.0) -> torch.Tensor: # the blur's standard deviation, pixels
+    "What a Gaussian blur of `sigma` pixels removes from `x`: its finest detail, `(N, C, H, W)`."
+    return x - gaussian_blur(x, sigma)
+
+# %% ../nbs/05_generator.ipynb #e97c867a
+class TwoBandGenerator(nn.Module):
+    "The coarse bands of `low`'s fill plus the fine `detail` of `high`'s, both from one first guess; any size `low` and `high` take."
+    any_size = True
+    def __init__(self, low:dict, # `arch` of the network trained for squared error (its prefill is shared)
+                 high:dict, # `arch` of the network trained for texture
+                 sigma:float=1.0, # the blur that splits the bands, pixels
+                 mirror:bool=False): # average `low`'s fill with its fill of the mirrored image (the detail stays one sample)
+        super().__init__()
+        self.low, self.high, self.sigma, self.mirror = build_generator(**low), build_generator(**high), sigma, mirror
+    def _low(self, x, base):
+        "`low`'s fill; with `mirror`, averaged with the mirror image of its fill of the mirrored input."
+        y = self.low(x, base=base)
+        if not self.mirror: return y
+        return (y + self.low(x.flip(-1), base=None if base is None else base.flip(-1)).flip(-1)) / 2
+    def forward(self, x, # `(N, c+1, H, W)`: masked image and mask
+                base=None): # optional first guess for the holes (e.g. a coarser scale's fill)
+        c = x.shape[1] - 1; known, m = x[:, :c], x[:, c:]
+        if base is None and getattr(self.low, "prefill", None): base = FILLS[self.low.prefill](known, m)  # once, for both
+        a, b = [torch.where(m.bool(), y, known) for y in (self._low(x, base), self.high(x, base=base))]
+        return (a - detail(a, self.sigma) + detail(b, self.sigma)).clamp(0, 1)
+
+def two_band(low:nn.Module, high:nn.Module, # trained generators made by `build_generator`
+             sigma:float=1.0, # the blur that splits the bands, pixels
+             mirror:bool=False) -> TwoBandGenerator: # average `low`'s fill with its fill of the mirrored image
+    "A `TwoBandGenerator` with copies of the weights of `low` and `high`, on `low`'s device, in eval mode."
+    g = build_generator("two_band", low=low.arch, high=high.arch, sigma=sigma, mirror=mirror)
+    g.low.load_state_dict(low.state_dict()); g.high.load_state_dict(high.state_dict())
+    return g.to(next(low.parameters()).device).eval()
+
+GENERATORS["two_band"] = TwoBandGenerator

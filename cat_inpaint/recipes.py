@@ -82,7 +82,8 @@ RECIPES = {r.name: r for r in [
     Recipe("default", generator="unet", generator_args={"prefill": "biharmonic"}, **_PREFILLED),  # the same run on a better first guess
     Recipe("deep", generator="unet", generator_args={"prefill": "biharmonic", "dilations": (1, 2), "deep": (1, 2, 1, 2)}, **_PREFILLED),
     Recipe("native", **_NATIVE),  # for photos at their own size: see below
-    Recipe("native_detail", **(_NATIVE | dict(discriminator="detail")))]}  # `native` with a critic of fine detail only
+    Recipe("native_detail", **(_NATIVE | dict(discriminator="detail"))),  # `native` with a critic of fine detail only
+    Recipe("native_detail_l2", **(_NATIVE | dict(discriminator="detail", rec_loss="l2", rec_weight=8.0)))]}  # the same, scored by squared error
 
 def recipe_from_dict(d:dict) -> Recipe:
     "A `Recipe` from its `asdict` form (or an older version's), ignoring fields this version does not know."

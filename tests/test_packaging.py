@@ -19,7 +19,7 @@ def test_wheel_contents(wheel):
                 "checkpoint", "training", "evaluation", "experiments", "inference", "bench", "_modidx"):
         assert f"cat_inpaint/{mod}.py" in names
     for model in ("default", "cats64"): assert f"cat_inpaint/weights/{model}.safetensors" in names and f"cat_inpaint/weights/{model}.json" in names
-    for result in ("test-eval.json", "test-eval-128.json", "native-70min.json", "native_detail-50min.json", "native-detail.json", "bench.jsonl"): assert f"cat_inpaint/results/{result}" in names
+    for result in ("test-eval.json", "test-eval-128.json", "native-70min.json", "native_detail-50min.json", "native_detail_l2-40min.json", "test-eval-128-native_detail.json", "native-detail.json", "bench.jsonl"): assert f"cat_inpaint/results/{result}" in names
     eps = next(n for n in names if n.endswith("entry_points.txt"))
     text = zipfile.ZipFile(wheel).read(eps).decode()
     for script in ("cat_inpaint_train", "cat_inpaint_eval", "cat_inpaint_remove", "cat_inpaint_bench"): assert script in text
@@ -50,4 +50,4 @@ def test_installed_package_trains_outside_repo(wheel, tmp_path):
     """)
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=600)
     assert p.returncode == 0, p.stderr[-3000:]
-    assert p.stdout.strip().endswith("ok native_detail 128")  # the shipped default: the native_detail recipe, trained at 128 px
+    assert p.stdout.strip().endswith("ok native_detail_l2 128")  # the shipped default: its low band from the native_detail_l2 run, at 128 px
