@@ -212,27 +212,24 @@ def _data_note(data:str, recipe) -> str:
     "What a model was trained on, for its card."
     return f"{Path(data).name}: the cats' train split (80/10/10, seed 42)" + (" and every dog" if recipe.dogs else "")
 
-def minutes_behind(init) -> float|None:
-    "Training minutes that made `init` (a shipped model's name, model file or training checkpoint), following each run's `init` back; None if a file is gone."
-    if init is None: return 0.0
-    if not Path(SHIPPED.get(str(init), init)).is_file(): return None
-    if str(init) in SHIPPED or str(init).endswith(".safetensors"):
-        card = load_generator(init).card; return card.get("total_train_minutes", card.get("train_minutes"))
-    h = load_checkpoint(init)["history"]; before = minutes_behind(h.get("init"))
-    return None if before is None else h["train_seconds"] / 60 + before
-
-def _lineage(init) -> list:
-    "`init` and each run it was started from, as resolved paths, back to a model file (whose card holds its own total)."
+def _lineage(init) -> list|None:
+    "`(resolved path, minutes)` for `init` and each run it was started from, back to a model file, whose card counts its own past; None if a file is gone."
     out = []
-    while init is not None and (p := Path(SHIPPED.get(str(init), init))).is_file():
-        out.append(p.resolve()); init = None if p.suffix == ".safetensors" else load_checkpoint(p)["history"].get("init")
+    while init is not None:
+        if not (p := Path(SHIPPED.get(str(init), init))).is_file(): return None
+        if p.suffix == ".safetensors":
+            card = load_generator(p).card; return out + [(p.resolve(), card.get("total_train_minutes", card.get("train_minutes")))]
+        h = load_checkpoint(p)["history"]; out.append((p.resolve(), h["train_seconds"] / 60)); init = h.get("init")
     return out
 
-def _total_minutes(checkpoint, detail_from=None) -> float|None:
-    "Training minutes behind `checkpoint`, plus those behind `detail_from` unless `checkpoint` was started from it."
-    t = minutes_behind(checkpoint)
-    if t is None or detail_from is None or Path(SHIPPED.get(str(detail_from), detail_from)).resolve() in _lineage(checkpoint): return t
-    t2 = minutes_behind(detail_from); return None if t2 is None else t + t2
+def minutes_behind(init, # a shipped model's name, model file or training checkpoint
+                   detail_from=None) -> float|None: # a model whose fine detail `init` is shipped with: its minutes count too, once
+    "Training minutes that made `init` (and `detail_from`), following each run's `init` back; None if a file is gone."
+    chain = _lineage(init)
+    if chain is not None and detail_from is not None:
+        more = _lineage(detail_from)  # its first entry is `detail_from` itself: already counted if `init` descends from it
+        chain = None if more is None else chain + ([] if more[0][0] in [p for p, _ in chain] else more)
+    return None if chain is None or any(m is None for _, m in chain) else sum(m for _, m in chain)
 
 def ship_model(checkpoint, # training checkpoint of the model to ship
                data:str, # photos it is scored on (its `test` split)
@@ -250,9 +247,8 @@ def ship_model(checkpoint, # training checkpoint of the model to ship
     seen = ck["step"] * r.batch_size  # from the step, not the history's totals: those are only written when a run ends
     card = {"name": name, "recipe": asdict(r), "data": _data_note(data, r), "resolution": r.size, "init": h.get("init"),
             "steps": ck["step"], "images_seen": seen, "train_minutes": round(h["train_seconds"] / 60, 1),
-            "total_train_minutes": None if (t := _total_minutes(checkpoint, detail_from)) is None else round(t, 1), # with the runs it started from
-            "detail_from": None if detail_from is None else str(detail_from), "sigma": None if detail_from is None else sigma,
-            "mirror": None if detail_from is None else mirror,
+            "total_train_minutes": None if (t := minutes_behind(checkpoint, detail_from)) is None else round(t, 1), # with the runs it started from
+            **({"detail_from": str(detail_from), "sigma": sigma, "mirror": mirror} if detail_from is not None else {}),
             "images_per_s": round(seen / max(h["train_seconds"], 1e-9), 1), "machine": f"{platform.machine()} CPU, {torch.get_num_threads()} threads",
             "command": command, "test_metrics": rows, "validation_curve": h["curve"]}
     if native_eval: card["test_metrics_native"] = json.loads(Path(native_eval).read_text())["results"]

@@ -71,11 +71,11 @@ def gain_per_doubling(curve:list, # validation curve points, each with `minutes`
     return float(np.polyfit(np.log2(m), psnr, 1)[0])
 
 # %% ../nbs/14_experiments.ipynb #4b1dd265
-def removal_margins(checkpoints:dict, # name -> shipped model name, model file or training checkpoint
+def removal_margins(checkpoints:dict, # name -> shipped model name, model file, training checkpoint or generator (e.g. a `two_band`)
                     images:torch.Tensor, # uint8 `(N, 3, S, S)` photos, e.g. validation cats
                     settings=NATIVE_SETTINGS, device="cpu") -> list:
     "Per checkpoint and mask setting: hole PSNR, HaarPSI and texture ratio through `Inpainter.remove`, and each one's margin over biharmonic."
     base = {r["masks"]: r for r in evaluate_methods({"biharmonic": inpaint_biharmonic}, images, settings, perceptual=True)}
-    rows = evaluate_methods({n: removal_inpainter(Inpainter(load_generator(p, device), device)) for n, p in checkpoints.items()},
+    rows = evaluate_methods({n: removal_inpainter(Inpainter(p if isinstance(p, torch.nn.Module) else load_generator(p, device), device)) for n, p in checkpoints.items()},
                             images, settings, perceptual=True)
     return [r | {k + "_margin": r[k] - base[r["masks"]][k] for k in ("hole_psnr", "haarpsi", "texture_ratio")} for r in rows]

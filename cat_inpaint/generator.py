@@ -10,6 +10,7 @@ from torch import nn
 import torch.nn.functional as F
 from .core import eval_mode
 from .fills import FILLS
+from .masks import composite
 
 # %% auto #0
 __all__ = ['GENERATORS', 'LEGACY_GENERATORS', 'Generator', 'n_params', 'layer_shapes', 'DilatedBlock', 'UNetGenerator',
@@ -166,15 +167,16 @@ class TwoBandGenerator(nn.Module):
                 base=None): # optional first guess for the holes (e.g. a coarser scale's fill)
         c = x.shape[1] - 1; known, m = x[:, :c], x[:, c:]
         if base is None and getattr(self.low, "prefill", None): base = FILLS[self.low.prefill](known, m)  # once, for both
-        a, b = [torch.where(m.bool(), y, known) for y in (self._low(x, base), self.high(x, base=base))]
-        return (a - detail(a, self.sigma) + detail(b, self.sigma)).clamp(0, 1)
+        a, b = composite(self._low(x, base), known, m), composite(self.high(x, base=base), known, m)
+        return (b + gaussian_blur(a - b, self.sigma)).clamp(0, 1)  # blur(a) + detail(b), with one blur instead of two
 
 def two_band(low:nn.Module, high:nn.Module, # trained generators made by `build_generator`
              sigma:float=1.0, # the blur that splits the bands, pixels
              mirror:bool=False) -> TwoBandGenerator: # average `low`'s fill with its fill of the mirrored image
-    "A `TwoBandGenerator` with copies of the weights of `low` and `high`, on `low`'s device, in eval mode."
+    "A `TwoBandGenerator` with copies of the weights of `low` and `high`, on `low`'s device, in eval mode (with `low`'s resolution, if it has a card)."
     g = build_generator("two_band", low=low.arch, high=high.arch, sigma=sigma, mirror=mirror)
     g.low.load_state_dict(low.state_dict()); g.high.load_state_dict(high.state_dict())
+    if hasattr(low, "card"): g.card = {"resolution": low.card.get("resolution", 64)}  # what removal needs to know (its reach)
     return g.to(next(low.parameters()).device).eval()
 
 GENERATORS["two_band"] = TwoBandGenerator
