@@ -5,7 +5,7 @@
 # %% ../nbs/10_checkpoint.ipynb #3cd9f0b0
 from __future__ import annotations
 import json
-from dataclasses import dataclass, field, asdict
+from dataclasses import dataclass, field, fields, asdict
 from pathlib import Path
 import torch
 from torch import nn
@@ -77,10 +77,20 @@ def load_checkpoint(path) -> dict:
     ck.setdefault("arch", ck["recipe"].arch)  # older checkpoints: the recipe knew the architecture
     return ck
 
+_OPTIONS = {"name": "--recipe", "batch_size": "--batch-size", "criterion": "--criterion"} # recipe fields a console script sets
+
+def _recipe_mismatch(path, saved:Recipe, now:Recipe) -> str:
+    "One sentence: the first field in which `now` differs from the `saved` recipe, both values, and how to keep the saved one."
+    k = next(f.name for f in fields(Recipe) if getattr(saved, f.name) != getattr(now, f.name))
+    was, asked = getattr(saved, k), getattr(now, k)
+    if k == "name": return f"{path} was trained with recipe {was!r}, not {asked!r}; pass --recipe {was} to continue it"
+    how = f"leave out {_OPTIONS[k]} (or give {_OPTIONS[k]} {was})" if k in _OPTIONS else f"resume with the version of recipe {was!r} that trained it"
+    return f"{path} was trained with {k}={was!r}, but this run asks for {k}={asked!r}; to continue it as it was trained, {how}"
+
 def resume_state(state:TrainState, path) -> TrainState:
     "Load the checkpoint at `path` into `state` (built from the same recipe), to continue where it stopped."
     ck = load_checkpoint(path)
-    if ck["recipe"] != state.recipe: raise ValueError(f"{path} was trained with recipe {ck['recipe'].name!r}, not {state.recipe.name!r}")
+    if ck["recipe"] != state.recipe: raise ValueError(_recipe_mismatch(path, ck["recipe"], state.recipe))
     state.g.load_state_dict(ck["g"]); state.opt_g.load_state_dict(ck["opt_g"])
     if state.d is not None: state.d.load_state_dict(ck["d"]); state.opt_d.load_state_dict(ck["opt_d"])
     if state.ema is not None: state.ema.load_state_dict(ck["ema"])

@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_core.ipynb #10ade8ef
 from __future__ import annotations
-import argparse, contextlib, functools, json, os, random, sys
+import argparse, contextlib, functools, json, os, random, re, sys
 from importlib.resources import files
 from pathlib import Path
 import numpy as np, torch
@@ -88,6 +88,14 @@ def _dashed(arg:str) -> str:
     name, eq, val = arg[2:].partition("=")
     return "--" + name.replace("_", "-") + eq + val
 
+def _argv(args:list) -> list:
+    "`args` with dashed option names, and each value that starts with a minus sign and a digit joined to its option (`--box=-10,0,5,5`): argparse would take it for an option."
+    out = []
+    for a in map(_dashed, args):
+        if out and out[-1].startswith("--") and "=" not in out[-1] and re.match(r"-[\d.]", a): out[-1] += "=" + a
+        else: out.append(a)
+    return out
+
 def at_least(lo) -> tuple:
     "A check for `console_parser`: the value is at least `lo`."
     return (lambda v: v >= lo), f"at least {lo}"
@@ -137,7 +145,7 @@ def dashed_args(f=None, *, choices:dict|None=None, checks:dict|None=None, requir
     @functools.wraps(f)
     def _f(*args, **kwargs):
         if args or kwargs: return f(*args, **kwargs)
-        a = vars(parser().parse_args([_dashed(x) for x in sys.argv[1:]]))  # called as a console script
+        a = vars(parser().parse_args(_argv(sys.argv[1:])))  # called as a console script
         for k in ("pdb", "xtra"): a.pop(k, None)
         return f.__wrapped__(**a)
     _f.parser = parser

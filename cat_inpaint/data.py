@@ -17,10 +17,10 @@ from tqdm.auto import tqdm
 from .core import to_rgb, atomic_write
 
 # %% auto #0
-__all__ = ['HUB_NAME', 'OFFLINE_COPY', 'IMAGE_SUFFIXES', 'DataSourceError', 'load_images', 'find_photos', 'hub_reachable',
-           'photo_source', 'write_toy_photos', 'cats_only', 'dogs_only', 'split_cats', 'load_splits', 'load_split',
-           'decode_image', 'report_transform', 'cache_transform', 'CatDataset', 'report_loaders', 'show_rows',
-           'decode_split', 'to_float', 'cached_split', 'crop_resize', 'TensorBatches']
+__all__ = ['HUB_NAME', 'OFFLINE_COPY', 'IMAGE_SUFFIXES', 'MIN_PHOTOS', 'DataSourceError', 'load_images', 'find_photos',
+           'hub_reachable', 'photo_source', 'write_toy_photos', 'cats_only', 'dogs_only', 'split_cats', 'load_splits',
+           'load_split', 'decode_image', 'report_transform', 'cache_transform', 'CatDataset', 'report_loaders',
+           'show_rows', 'decode_split', 'to_float', 'cached_split', 'crop_resize', 'TensorBatches']
 
 # %% ../nbs/01_data.ipynb #5aeb1ada
 HUB_NAME = "microsoft/cats_vs_dogs"
@@ -47,28 +47,44 @@ IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp", ".tif", ".ti
 
 @contextlib.contextmanager
 def _quiet_datasets():
-    "Silence the datasets library's own log lines: the user gets the project's one-line error instead."
-    level = datasets.logging.get_verbosity(); datasets.logging.set_verbosity(datasets.logging.CRITICAL)  # it logs a bad file as an error
+    "Silence the datasets library's log lines and progress bars: a local file loads in a moment, and a bad one gets the project's one-line error instead."
+    level, bars = datasets.logging.get_verbosity(), datasets.is_progress_bar_enabled()
+    datasets.logging.set_verbosity(datasets.logging.CRITICAL); datasets.disable_progress_bars()  # it logs a bad file as an error
     try: yield
-    finally: datasets.logging.set_verbosity(level)
+    finally:
+        datasets.logging.set_verbosity(level)
+        if bars: datasets.enable_progress_bars()
 
 def _load_local(p:Path):
     "A folder of images or a parquet file as a `datasets.Dataset`, or one clear error."
     if p.is_dir() and not any(f.suffix.lower() in IMAGE_SUFFIXES for f in p.rglob("*")):
         raise DataSourceError(f"{p} holds no images ({', '.join(sorted(IMAGE_SUFFIXES))})")
     if p.is_file() and p.suffix != ".parquet": raise DataSourceError(f"{p} is a file but not a .parquet dataset; pass a parquet file or a folder of images")
+    if p.is_file() and _parquet_rows(p) == 0: raise DataSourceError(f"{p} holds no rows: there are no photos in it")
     try:
         with _quiet_datasets():
             return load_dataset("imagefolder", data_dir=str(p), split="train") if p.is_dir() else load_dataset("parquet", data_files=str(p), split="train")
     except Exception as e: raise DataSourceError(f"{p} could not be read as a dataset: {str(e).splitlines()[0] if str(e) else type(e).__name__}") from None
 
+def _parquet_rows(p:Path) -> int|None:
+    "Rows in the parquet file `p` from its footer (None if it has no readable footer: `load_dataset` then says why)."
+    import pyarrow.parquet as pq  # datasets' own dependency
+    try: return pq.ParquetFile(p).metadata.num_rows
+    except Exception: return None
+
+def _with_images(ds:datasets.Dataset, source) -> datasets.Dataset:
+    "`ds`, once it is known to have the `image` column every photo set needs."
+    if "image" not in ds.column_names:
+        raise DataSourceError(f"{source} has no 'image' column (its columns: {', '.join(ds.column_names) or 'none'}); photos must be in a column named 'image', as in {HUB_NAME}")
+    return ds
+
 def load_images(source:str=HUB_NAME, # Hub dataset name, `.parquet` file, or folder of images
                ) -> datasets.Dataset:
     "Load the `train` split of `source` as a `datasets.Dataset` with an `image` column."
     p = Path(source).expanduser()
-    if p.exists(): return _load_local(p)
+    if p.exists(): return _with_images(_load_local(p), source)
     if _looks_local(source): raise DataSourceError(f"no such file or folder: {source}")
-    return _load_hub(source)
+    return _with_images(_load_hub(source), source)
 
 # %% ../nbs/01_data.ipynb #ec67f823
 def find_photos(name:str="cats_vs_dogs_128.parquet", # file to look for
@@ -134,7 +150,7 @@ def _label_of(ds:datasets.Dataset, kind:str) -> tuple:
     return col, next((i for i, n in enumerate(names) if n.lower().startswith(kind)), None)
 
 def _with_label(ds, col, label):
-    return ds.filter(lambda labels: [l == label for l in labels], input_columns=col, batched=True)
+    with _quiet_datasets(): return ds.filter(lambda labels: [l == label for l in labels], input_columns=col, batched=True)
 
 def cats_only(ds:datasets.Dataset) -> datasets.Dataset:
     "The cats of `ds`, found from its label column without decoding any image."
@@ -148,15 +164,18 @@ def dogs_only(ds:datasets.Dataset) -> datasets.Dataset:
     return ds.select([]) if dog is None else _with_label(ds, col, dog)
 
 # %% ../nbs/01_data.ipynb #079c4786
-def split_cats(cats:datasets.Dataset, seed:int=42) -> dict:
+MIN_PHOTOS = 10 # the fewest cat photos an 80/10/10 split is made of
+
+def split_cats(cats:datasets.Dataset, seed:int=42, source:str="the data") -> dict: # `source`: what to call the photos in an error
     "Split `cats` 80/10/10 into `train`, `valid` and `test` exactly as the report (two `train_test_split`s, `seed`)."
+    if len(cats) < MIN_PHOTOS: raise DataSourceError(f"{source} holds {len(cats)} cat photo(s): too few for the 80/10/10 split, which needs at least {MIN_PHOTOS}")
     tt = cats.train_test_split(test_size=0.2, seed=seed)
     vt = tt["test"].train_test_split(test_size=0.5, seed=seed)
     return {"train": tt["train"], "valid": vt["train"], "test": vt["test"]}
 
 def load_splits(source:str=HUB_NAME, seed:int=42) -> dict:
     "The report's cat splits of `source` (Hub name, parquet or folder), split with `seed`."
-    return split_cats(cats_only(load_images(source)), seed)
+    return split_cats(cats_only(load_images(source)), seed, source)
 
 def load_split(source:str, split:str, seed:int=42) -> datasets.Dataset:
     "One split of `source`: `train`, `valid` or `test` (the report's cats), or `dogs` (every dog, for training only)."
@@ -265,7 +284,10 @@ def cached_split(source:str, # Hub name, parquet or folder
     key = _source_key(source, split, size, seed)
     if key in _MEMORY: return _MEMORY[key]
     f = Path(cache_dir).expanduser() / f"cats-{split}-{size}-{key}.safetensors" if cache_dir else None
-    if f is not None and f.is_file(): imgs = load_file(f)["images"]
+    if f is not None and f.is_file():
+        try: imgs = load_file(f)["images"]
+        except Exception as e:  # a full disk or a killed copy: say which file, and how to get a good one
+            raise DataSourceError(f"the decoded-photo cache {f} is damaged ({type(e).__name__}); delete it to rebuild it, or pass --cache-dir '' to train without one") from None
     else:
         imgs, skipped = decode_split(load_split(source, split, seed), size, progress)
         if f is not None:  # a crash never leaves a half-written cache behind

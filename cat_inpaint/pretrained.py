@@ -64,9 +64,18 @@ def _legacy_arch(generator:str) -> dict:
     kind, args = LEGACY_GENERATORS[generator]
     return {"kind": kind, **args}
 
-def _restore(arch:dict, state:dict, device, channels_last:bool) -> nn.Module:
-    "The generator `arch` describes, with weights `state`, in eval mode on `device`."
+def _check_weights(g:nn.Module, state:dict, source):
+    "One sentence naming the first tensor of `state` that does not fit `g`, if any (PyTorch's own message lists them all on many lines)."
+    want = g.state_dict()
+    bad = [(k, tuple(state[k].shape), tuple(v.shape)) for k, v in want.items() if k in state and state[k].shape != v.shape]
+    if bad: raise ValueError(f"{source} does not fit its architecture: tensor {bad[0][0]!r} has shape {bad[0][1]}, the architecture needs {bad[0][2]}" + (f" ({len(bad) - 1} more differ)" if len(bad) > 1 else ""))
+    if missing := [k for k in want if k not in state]: raise ValueError(f"{source} lacks the tensor {missing[0]!r} its architecture needs" + (f" ({len(missing) - 1} more)" if len(missing) > 1 else ""))
+    if extra := [k for k in state if k not in want]: raise ValueError(f"{source} holds a tensor {extra[0]!r} its architecture does not have")
+
+def _restore(arch:dict, state:dict, device, channels_last:bool, source="the file") -> nn.Module:
+    "The generator `arch` describes, with weights `state` (checked against it), in eval mode on `device`."
     g = build_generator(**arch)
+    _check_weights(g, state, source)
     g.load_state_dict({k: v.float() for k, v in state.items()})
     return g.to(device or "cpu", memory_format=torch.channels_last if channels_last else torch.contiguous_format).eval()
 
@@ -77,7 +86,7 @@ def generator_from_checkpoint(checkpoint, # a path, or the dict `read_checkpoint
     ck = checkpoint if isinstance(checkpoint, dict) else read_checkpoint(checkpoint)
     recipe = ck["recipe"] if isinstance(ck["recipe"], dict) else vars(ck["recipe"])
     ema = {k.removeprefix("module."): v for k, v in ck.get("ema", {}).items() if k.startswith("module.")}
-    g = _restore(ck.get("arch") or _legacy_arch(recipe["generator"]), ema or ck["g"], device, channels_last)
+    g = _restore(ck.get("arch") or _legacy_arch(recipe["generator"]), ema or ck["g"], device, channels_last, "the checkpoint" if isinstance(checkpoint, dict) else checkpoint)
     g.recipe_name, g.card = recipe["name"], {"resolution": recipe.get("size", 64)}  # what removal needs to know; `ship_model` writes the full card
     return g
 
@@ -95,6 +104,6 @@ def load_generator(path, # a shipped model's name (`default`, `cats64`), a `.saf
         if "arch" in meta: arch, name = json.loads(meta["arch"]), meta.get("name", "")
         else: old = json.loads(meta["recipe"]); arch, name = _legacy_arch(old["generator"]), old["name"]  # files before `arch`
     except Exception as e: raise ValueError(f"{path} is not a cat-inpaint generator file ({type(e).__name__})") from None
-    g = _restore(arch, load_file(path), device, channels_last)
+    g = _restore(arch, load_file(path), device, channels_last, path)
     g.recipe_name, g.card = name, json.loads(meta.get("card", "{}"))
     return g

@@ -1,5 +1,5 @@
 "Shared fixtures: a small synthetic photo set with the Hub schema, and the real photos when present."
-import os, shutil, subprocess, sys
+import contextlib, io, os, shutil, subprocess, sys
 from pathlib import Path
 import pytest
 from cat_inpaint.data import write_toy_photos, find_photos
@@ -11,6 +11,16 @@ def run(cmd, *args, cwd=None, env=None, timeout=600):
     exe = shutil.which(cmd, path=str(BIN)) or cmd
     return subprocess.run([exe, *map(str, args)], capture_output=True, text=True, cwd=cwd, timeout=timeout,
                           env={**os.environ, **(env or {})})
+
+def run_here(script, *args):
+    "Run the console script function `script` in this process with `args`, as its console script would: the completed process."
+    out, err, argv = io.StringIO(), io.StringIO(), sys.argv
+    sys.argv, code = [script.__name__, *map(str, args)], 0
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err): script()
+    except SystemExit as e: code = e.code if isinstance(e.code, int) else int(e.code is not None)
+    finally: sys.argv = argv
+    return subprocess.CompletedProcess(sys.argv, code, out.getvalue(), err.getvalue())
 
 @pytest.fixture(scope="session")
 def toy(tmp_path_factory):

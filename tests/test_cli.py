@@ -3,7 +3,7 @@ import json, re
 import numpy as np
 import pytest
 from PIL import Image
-from conftest import run
+from conftest import run, run_here
 from cat_inpaint.checkpoint import load_checkpoint
 
 def one_line_error(p, prog, text):
@@ -92,6 +92,29 @@ def test_eval_bad_input(toy, tmp_path):
     (tmp_path / "junk.pt").write_bytes(b"junk")
     one_line_error(run("cat_inpaint_eval", "--checkpoint", tmp_path / "junk.pt", "--data", toy), "cat_inpaint_eval", "not a cat-inpaint checkpoint")
     one_line_error(run("cat_inpaint_eval", "--data", toy, "--split", "dev"), "cat_inpaint_eval", "invalid choice: 'dev'")
+
+def test_train_data_errors_name_the_problem(toy, tmp_path):
+    "Data that cannot train says what is wrong with it, in one line: no image column, too few photos, no rows, a damaged cache, a resume that changes the run."
+    import datasets
+    from PIL import Image
+    from cat_inpaint.data import write_toy_photos
+    from cat_inpaint.training import train_cli
+    datasets.Dataset.from_dict({"picture": [b"x"], "labels": [0]}).to_parquet(str(tmp_path / "noimg.parquet"))
+    (tmp_path / "three").mkdir()
+    for i in range(3): Image.new("RGB", (16, 16), (60 * i, 0, 0)).save(tmp_path / "three" / f"{i}.png")
+    write_toy_photos(tmp_path / "empty.parquet", n_cats=0, n_dogs=0)
+    for data, text in ((tmp_path / "noimg.parquet", "has no 'image' column (its columns: picture, labels)"),
+                       (tmp_path / "three", "holds 3 cat photo(s): too few for the 80/10/10 split, which needs at least 10"),
+                       (tmp_path / "empty.parquet", "holds no rows")):
+        one_line_error(run_here(train_cli, "--data", data, "--max-steps", 1, "--out", tmp_path / "o", "--cache-dir", ""), "cat_inpaint_train", text)
+    args = ["--data", toy, "--recipe", "seed", "--batch-size", 4, "--cache-dir", tmp_path / "cache"]
+    p = run_here(train_cli, *args, "--max-steps", 1, "--out", tmp_path / "run")
+    assert p.returncode == 0, p.stderr
+    one_line_error(run_here(train_cli, *args[:-4], "--batch-size", 8, "--max-steps", 2, "--out", tmp_path / "run", "--resume", tmp_path / "run" / "checkpoint.pt", "--cache-dir", tmp_path / "cache"),
+                   "cat_inpaint_train", "trained with batch_size=4, but this run asks for batch_size=8; to continue it as it was trained, leave out --batch-size")
+    cache = next((tmp_path / "cache").glob("*train*.safetensors")); cache.write_bytes(cache.read_bytes()[:100])
+    from cat_inpaint.data import _MEMORY; _MEMORY.clear()
+    one_line_error(run_here(train_cli, *args, "--max-steps", 1, "--out", tmp_path / "run2"), "cat_inpaint_train", f"cache {cache} is damaged")
 
 def test_corrupt_images_are_skipped(toy, tmp_path):
     "The toy set holds a truncated JPEG and 16-bit, CMYK, palette, RGBA and grayscale images."
