@@ -11,16 +11,15 @@ import cv2, numpy as np, torch
 from PIL import Image
 from skimage import data as skdata
 from torch import nn
-from fastcore.script import call_parse
-from .core import seed_everything, cli_errors, dashed_args, at_least
-from .data import HUB_NAME, CatDataset, cached_split, load_splits, TensorBatches
+from .core import seed_everything
+from .data import CatDataset, cached_split, load_splits, TensorBatches
 from .masks import create_masks, mask_images
 from .generator import forward_flops
 from .recipes import RECIPES, get_recipe, build_models, build_optimizers
 from .training import train, fit, BatchMasks
 
 # %% auto #0
-__all__ = ['matmul_gflops', 'train_flops', 'import_seconds', 'import_row', 'run_row', 'benchmark', 'bench_cli', 'bench_table']
+__all__ = ['matmul_gflops', 'train_flops', 'import_seconds', 'import_row', 'run_row', 'benchmark', 'bench_table']
 
 # %% ../nbs/17_benchmarks.ipynb #b7aee8d2
 def matmul_gflops(n:int=1024, reps:int=20) -> float:
@@ -34,7 +33,7 @@ def matmul_gflops(n:int=1024, reps:int=20) -> float:
 def train_flops(recipe, size:int=64, report_loop:bool=False) -> float:
     "FLOPs per training image of `recipe`: forward = F, backward = 2F; the critic's G-step backward is input-only (F)."
     g, d = build_models(recipe)
-    fg = forward_flops(g, torch.rand(1, 4, size, size))
+    fg = forward_flops(g, torch.rand(1, 3, size, size), torch.zeros(1, 1, size, size))
     fd = forward_flops(d, torch.rand(1, 3, size, size), torch.rand(1, 1, size, size)) if d is not None else 0
     if report_loop: return 4 * fg + 9 * fd  # two G forwards + G backward; D step 2(F+2F), G step F+2F
     return 3 * fg + 8 * fd  # one G forward + backward; D step 2(F+2F), G step F+F (frozen critic)
@@ -78,12 +77,12 @@ def _train_recipe(source, n, name, cache_dir=None):
 @torch.no_grad()
 def _inference(name):
     g, _ = build_models(RECIPES[name]); g.eval(); fmt = torch.channels_last if RECIPES[name].channels_last else torch.contiguous_format
-    x1, x256 = [torch.rand(n, 4, 64, 64).contiguous(memory_format=fmt) for n in (1, 256)]
-    return {"ms_per_image_batch1": 1000 * _timed(lambda: g(x1), 3, 30), "images_per_s_batch256": 256 / _timed(lambda: g(x256), 1, 3)}
+    (x1, m1), (x256, m256) = [(torch.rand(n, 3, 64, 64).contiguous(memory_format=fmt), create_masks(n).contiguous(memory_format=fmt)) for n in (1, 256)]
+    return {"ms_per_image_batch1": 1000 * _timed(lambda: g(x1, m1), 3, 30), "images_per_s_batch256": 256 / _timed(lambda: g(x256, m256), 1, 3)}
 
 def _removal(width:int, height:int, hole:float=0.05, model:str="default"):
     "Seconds of `Inpainter.remove` on a `width` x `height` photo with a round hole covering `hole` of it (the model already loaded)."
-    from cat_inpaint.inference import Inpainter  # the removal path as a user runs it: nothing of the training side
+    from cat_inpaint.removal import Inpainter  # the removal path as a user runs it: nothing of the training side
     inp = Inpainter.from_pretrained(model, "cpu")
     photo = np.asarray(Image.fromarray(skdata.chelsea()).resize((width, height), Image.BICUBIC))
     mask = np.zeros((height, width), np.uint8); cv2.circle(mask, (width // 2, height // 2), round(math.sqrt(hole * width * height / math.pi)), 1, -1)
@@ -107,7 +106,7 @@ def import_seconds(module:str, reps:int=3) -> float:
 def import_row(reps:int=3) -> dict:
     "Start-up cost: seconds to import torch, and what the removal path and the training loop add to it."
     torch_s = import_seconds("torch", reps)
-    return {"row": "import", "torch_s": torch_s, **{f"{m}_extra_s": import_seconds(f"cat_inpaint.{m}", reps) - torch_s for m in ("inference", "training")}}
+    return {"row": "import", "torch_s": torch_s, **{f"{m}_extra_s": import_seconds(f"cat_inpaint.{m}", reps) - torch_s for m in ("removal", "training")}}
 
 # %% ../nbs/17_benchmarks.ipynb #49dd0b10
 def run_row(kind:str, threads:int|None=None, **args) -> dict:
@@ -136,21 +135,6 @@ def benchmark(source:str, # photos (parquet, folder or Hub name)
         if "gflop_per_image" in r: r["fraction_of_matmul_peak"] = r["images_per_s"] * r["gflop_per_image"] / peak
         rows.append(r); emit(r)
     return rows
-
-# %% ../nbs/17_benchmarks.ipynb #55c484ad
-@dashed_args(checks={"steps": at_least(1), "images": at_least(1)})
-@call_parse
-def bench_cli(data:str=HUB_NAME, # photos: Hub name, `.parquet` file or image folder
-              steps:int=20, # timed training steps per row
-              images:int=400, # images timed in the data-pipeline rows
-              recipes:str="", # comma-separated recipes to time (default: all)
-              out:str=None): # also write the JSON lines to this file
-    "Benchmark data loading, training and inference on this machine; one JSON line per row."
-    with cli_errors("cat_inpaint_bench"):
-        lines = []
-        def emit(r): lines.append(json.dumps(r)); print(lines[-1], flush=True)
-        benchmark(data, steps, images, [r for r in recipes.split(",") if r] or None, emit=emit)
-        if out: Path(out).write_text("\n".join(lines) + "\n")
 
 # %% ../nbs/17_benchmarks.ipynb #39553edc
 def bench_table(rows:list) -> str:

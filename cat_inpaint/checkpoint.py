@@ -11,13 +11,13 @@ import torch
 from torch import nn
 from torch.nn.parallel import DistributedDataParallel as DDP
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
-from .core import seed_everything, atomic_write
+from .core import atomic_write
 from .pretrained import read_checkpoint, load_generator
 from .recipes import Recipe, recipe_from_dict, build_models, build_optimizers
 
 # %% auto #0
-__all__ = ['new_history', 'TrainState', 'new_state', 'unwrap', 'save_checkpoint', 'save_run', 'load_checkpoint', 'resume_state',
-           'warm_start']
+__all__ = ['new_history', 'TrainState', 'new_state', 'unwrap', 'save_checkpoint', 'save_run', 'load_checkpoint', 'check_resume',
+           'resume_state', 'warm_start']
 
 # %% ../nbs/10_checkpoint.ipynb #956263b7
 def new_history() -> dict:
@@ -41,9 +41,8 @@ class TrainState:
         "The generator to evaluate and ship: the weight average if the recipe keeps one."
         return self.ema.module if self.ema is not None else self.g
 
-def new_state(recipe:Recipe, device=None, seed:int=0) -> TrainState:
-    "Fresh models, optimisers and weight average of `recipe` on `device`, initialised from `seed`."
-    seed_everything(seed)
+def new_state(recipe:Recipe, device=None) -> TrainState:
+    "Fresh models, optimisers and weight average of `recipe` on `device`, initialised from PyTorch's random state (seed it first)."
     g, d = build_models(recipe, device); opt_g, opt_d = build_optimizers(recipe, g, d)
     ema = AveragedModel(g, multi_avg_fn=get_ema_multi_avg_fn(recipe.ema), use_buffers=True) if recipe.ema else None
     return TrainState(recipe, g, d, opt_g, opt_d, ema)
@@ -87,10 +86,15 @@ def _recipe_mismatch(path, saved:Recipe, now:Recipe) -> str:
     how = f"leave out {_OPTIONS[k]} (or give {_OPTIONS[k]} {was})" if k in _OPTIONS else f"resume with the version of recipe {was!r} that trained it"
     return f"{path} was trained with {k}={was!r}, but this run asks for {k}={asked!r}; to continue it as it was trained, {how}"
 
+def check_resume(path, recipe:Recipe) -> dict:
+    "The checkpoint at `path`, once it is known to continue a run of `recipe`; else one sentence naming what differs."
+    ck = load_checkpoint(path)
+    if ck["recipe"] != recipe: raise ValueError(_recipe_mismatch(path, ck["recipe"], recipe))
+    return ck
+
 def resume_state(state:TrainState, path) -> TrainState:
     "Load the checkpoint at `path` into `state` (built from the same recipe), to continue where it stopped."
-    ck = load_checkpoint(path)
-    if ck["recipe"] != state.recipe: raise ValueError(_recipe_mismatch(path, ck["recipe"], state.recipe))
+    ck = check_resume(path, state.recipe)
     state.g.load_state_dict(ck["g"]); state.opt_g.load_state_dict(ck["opt_g"])
     if state.d is not None: state.d.load_state_dict(ck["d"]); state.opt_d.load_state_dict(ck["opt_d"])
     if state.ema is not None: state.ema.load_state_dict(ck["ema"])

@@ -20,7 +20,7 @@ from .core import to_rgb, atomic_write
 __all__ = ['HUB_NAME', 'OFFLINE_COPY', 'IMAGE_SUFFIXES', 'MIN_PHOTOS', 'DataSourceError', 'load_images', 'find_photos',
            'hub_reachable', 'photo_source', 'write_toy_photos', 'cats_only', 'dogs_only', 'split_cats', 'load_splits',
            'load_split', 'decode_image', 'report_transform', 'cache_transform', 'CatDataset', 'report_loaders',
-           'show_rows', 'decode_split', 'to_float', 'cached_split', 'crop_resize', 'TensorBatches']
+           'show_rows', 'decode_split', 'to_float', 'SplitCache', 'cached_split', 'crop_resize', 'TensorBatches']
 
 # %% ../nbs/01_data.ipynb #5aeb1ada
 HUB_NAME = "microsoft/cats_vs_dogs"
@@ -30,13 +30,18 @@ class DataSourceError(ValueError):
     "A data source that cannot be read; the message is one sentence a user can act on."
 
 # %% ../nbs/01_data.ipynb #45f92247
+def _hub_offline() -> bool:
+    "Whether `HF_HUB_OFFLINE` says not to reach the Hub, read as huggingface_hub reads it (1, true, yes or on)."
+    return os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on")
+
 def _load_hub(name):
     try:
-        if not os.environ.get("HF_HUB_OFFLINE"): socket.getaddrinfo("huggingface.co", 443)  # fail now, not after 5 retries
+        if _hub_offline(): raise ConnectionError("HF_HUB_OFFLINE is set")
+        socket.getaddrinfo("huggingface.co", 443)  # fail now, not after 5 retries
         return load_dataset(name, split="train")
     except Exception as e:  # offline, unknown name, rate limit: all end the same way for the user
         raise DataSourceError(f"could not load {name!r} from the Hugging Face Hub ({type(e).__name__}); "
-            f"without network, pass a local copy instead, e.g. --data {OFFLINE_COPY} (a parquet file) or a folder of images") from None
+            f"without network, pass a local copy instead, e.g. --data {OFFLINE_COPY} (a parquet file) or a folder of images") from e
 
 def _looks_local(source:str):
     "Paths start with `.`, `/` or `~`, end in a file suffix, or have more than one `/`; Hub names are `owner/name`."
@@ -64,7 +69,7 @@ def _load_local(p:Path):
     try:
         with _quiet_datasets():
             return load_dataset("imagefolder", data_dir=str(p), split="train") if p.is_dir() else load_dataset("parquet", data_files=str(p), split="train")
-    except Exception as e: raise DataSourceError(f"{p} could not be read as a dataset: {str(e).splitlines()[0] if str(e) else type(e).__name__}") from None
+    except Exception as e: raise DataSourceError(f"{p} could not be read as a dataset: {str(e).splitlines()[0] if str(e) else type(e).__name__}") from e
 
 def _parquet_rows(p:Path) -> int|None:
     "Rows in the parquet file `p` from its footer (None if it has no readable footer: `load_dataset` then says why)."
@@ -99,7 +104,7 @@ def find_photos(name:str="cats_vs_dogs_128.parquet", # file to look for
 # %% ../nbs/01_data.ipynb #0dacba6a
 def hub_reachable() -> bool:
     "Whether the Hugging Face Hub answers: `HF_HUB_OFFLINE` is unset and its name resolves (milliseconds when offline)."
-    if os.environ.get("HF_HUB_OFFLINE", "0").lower() not in ("", "0", "false", "no"): return False
+    if _hub_offline(): return False
     try: socket.getaddrinfo("huggingface.co", 443); return True
     except OSError: return False
 
@@ -273,27 +278,39 @@ def _source_key(source, split, size, seed):
     return hashlib.sha1(f"{ident}|{split}|{size}|{seed}".encode()).hexdigest()[:16]
 
 # %% ../nbs/01_data.ipynb #f027b8c5
-_MEMORY = {}
+class SplitCache:
+    "The decoded splits of this process, most recently used first, at most `size` of them: each caller gets its own copy."
+    def __init__(self, size:int=2): self.size, self.items = size, {} # how many splits to keep
+    def get(self, key) -> torch.Tensor|None:
+        if key not in self.items: return None
+        self.items[key] = self.items.pop(key)  # now the most recent
+        return self.items[key].clone()  # a copy: one caller's in-place change never reaches another
+    def put(self, key, imgs:torch.Tensor):
+        self.items[key] = imgs
+        while len(self.items) > self.size: self.items.pop(next(iter(self.items)))
+    def clear(self): self.items.clear()
+
+_MEMORY = SplitCache() # what `cached_split` decoded in this process
 
 def cached_split(source:str, # Hub name, parquet or folder
                  split:str="train", # `train`, `valid` or `test` (cats), or `dogs`
                  size:int=64, # side of the images
                  cache_dir:str|Path|None=None, # keep a copy on disk here too (None: memory only)
                  seed:int=42, progress:bool=False) -> torch.Tensor:
-    "uint8 `(N, 3, size, size)` images of `split` of `source`, decoded once per process (and per disk cache)."
+    "uint8 `(N, 3, size, size)` images of `split` of `source`, decoded once per process (and per disk cache); the caller's own copy."
     key = _source_key(source, split, size, seed)
-    if key in _MEMORY: return _MEMORY[key]
+    if (imgs := _MEMORY.get(key)) is not None: return imgs
     f = Path(cache_dir).expanduser() / f"cats-{split}-{size}-{key}.safetensors" if cache_dir else None
     if f is not None and f.is_file():
         try: imgs = load_file(f)["images"]
         except Exception as e:  # a full disk or a killed copy: say which file, and how to get a good one
-            raise DataSourceError(f"the decoded-photo cache {f} is damaged ({type(e).__name__}); delete it to rebuild it, or pass --cache-dir '' to train without one") from None
+            raise DataSourceError(f"the decoded-photo cache {f} is damaged ({type(e).__name__}); delete it to rebuild it, or pass --cache-dir '' to train without one") from e
     else:
         imgs, skipped = decode_split(load_split(source, split, seed), size, progress)
         if f is not None:  # a crash never leaves a half-written cache behind
             with atomic_write(f) as tmp: save_file({"images": imgs.contiguous()}, tmp, metadata={"skipped": str(skipped), "source": str(source)})
-    _MEMORY[key] = imgs
-    return imgs
+    _MEMORY.put(key, imgs)
+    return imgs.clone()
 
 # %% ../nbs/01_data.ipynb #2e04fa00
 def _boxes(n:int, full:int, side:int, lo:float, g) -> torch.Tensor:
@@ -318,7 +335,7 @@ class TensorBatches:
                  seed:int=0, rank:int=0, world:int=1, drop_last:bool=True,
                  sizes:tuple=(), # if given, each batch is rescaled to one side drawn from these (repeats weigh a side more)
                  crop:float=1.0): # with `sizes`: smallest random crop, as a fraction of the photo's side
-        assert batch_size % world == 0, "the global batch must split evenly across ranks"
+        if batch_size % world: raise ValueError(f"a global batch of {batch_size} does not split evenly across {world} processes; choose a multiple of {world}")
         self.images, self.bs, self.shuffle, self.flip, self.seed = images, batch_size, shuffle, flip, seed
         self.rank, self.world, self.drop_last, self.epoch, self.sizes, self.crop = rank, world, drop_last, 0, tuple(sizes), crop
     def __len__(self): return len(self.images) // self.bs if self.drop_last else -(-len(self.images) // self.bs)

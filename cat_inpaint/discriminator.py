@@ -8,17 +8,19 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 from torch.nn.utils.parametrizations import spectral_norm
-from .generator import detail  # the split the two-band generator uses too
+from .core import Configured
+from .fills import detail  # the split the two-band generator uses too
 
 # %% auto #0
-__all__ = ['DISCRIMINATORS', 'Discriminator', 'PatchDiscriminator', 'hole_weights', 'DetailDiscriminator', 'build_discriminator']
+__all__ = ['DISCRIMINATORS', 'Discriminator', 'PatchDiscriminator', 'DetailDiscriminator', 'build_discriminator']
 
 # %% ../nbs/06_discriminator.ipynb #0067ec42
 def _conv_pool_relu_bn(cin, cout):
     return [nn.Conv2d(cin, cout, 3, 1, 1), nn.AvgPool2d(2), nn.ReLU(), nn.BatchNorm2d(cout)]
 
-class Discriminator(nn.Module):
+class Discriminator(Configured, nn.Module):
     "The report's discriminator: `(N, 3, 64, 64)` image (and masks, unused) -> `(N, 1)` probability that it is real."
+    kind, gives = "report", "probability" # its registry name; what it outputs (the criteria that read it say the same)
     def __init__(self):
         super().__init__()
         self.features = nn.Sequential(*_conv_pool_relu_bn(3, 64), *_conv_pool_relu_bn(64, 128),
@@ -29,8 +31,9 @@ class Discriminator(nn.Module):
     def forward(self, x, masks=None): return self.head(self.features(x))  # it judges the whole image; `masks` only for a common signature
 
 # %% ../nbs/06_discriminator.ipynb #6037fbeb
-class PatchDiscriminator(nn.Module):
+class PatchDiscriminator(Configured, nn.Module):
     "Spectral-norm PatchGAN: `(N, im_channels, H, W)` images and `(N, 1, H, W)` masks -> `(N, 1, H/8, W/8)` realness scores."
+    kind, gives = "patch", "scores"
     def __init__(self, im_channels:int=3, # channels of the image (the mask adds one)
                  width:int=32): # channels of the first layer (x2, x4, x4 after)
         super().__init__()
@@ -43,23 +46,20 @@ class PatchDiscriminator(nn.Module):
             sn(nn.Conv2d(4 * w, 1, 3, 1, 1)))
     def forward(self, x, masks): return self.layers(torch.cat([x, masks], 1))
 
-def hole_weights(masks:torch.Tensor, # `(N, 1, H, W)`, 1 = hole
-                 size:tuple) -> torch.Tensor: # `(h, w)` of the score map
-    "`(N, 1, h, w)`: 1 where a score's patch overlaps the hole, else 0."
-    return F.adaptive_max_pool2d(masks, size)
-
 # %% ../nbs/06_discriminator.ipynb #8d9250b7
 class DetailDiscriminator(PatchDiscriminator):
     "`PatchDiscriminator` that sees only the fine `detail` of the images (and the masks): it can ask for texture, not for colour or shape."
+    kind = "detail"
     def __init__(self, sigma:float=1.0, # the blur that defines detail, pixels
                  **kwargs): # `PatchDiscriminator`'s
         super().__init__(**kwargs); self.sigma = sigma
     def forward(self, x, masks): return super().forward(detail(x, self.sigma), masks)
 
 # %% ../nbs/06_discriminator.ipynb #bc6e3857
-DISCRIMINATORS = {"report": Discriminator, "patch": PatchDiscriminator, "detail": DetailDiscriminator}
+DISCRIMINATORS = {c.kind: c for c in (Discriminator, PatchDiscriminator, DetailDiscriminator)}
 
-def build_discriminator(kind:str) -> nn.Module: # a key of `DISCRIMINATORS`
+def build_discriminator(kind:str, # a key of `DISCRIMINATORS`
+                        **kwargs) -> nn.Module: # its constructor's arguments
     "A fresh critic of `kind`."
     if kind not in DISCRIMINATORS: raise ValueError(f"unknown discriminator {kind!r}; choose one of {', '.join(DISCRIMINATORS)}")
-    return DISCRIMINATORS[kind]()
+    return DISCRIMINATORS[kind](**kwargs)

@@ -11,20 +11,19 @@ import cv2, numpy as np, torch
 import torch.nn.functional as F
 from torch import nn
 from skimage.restoration import inpaint_biharmonic as _biharmonic
-from fastcore.script import call_parse
-from .core import eval_mode, atomic_write, cli_errors, dashed_args, at_least, DEVICE_CHECK
-from .data import HUB_NAME, cached_split, to_float, show_rows
-from .masks import create_masks, mask_images, composite, eval_masks, EVAL_SETTINGS, NATIVE_SETTINGS, REPORT_SIZE
+from .core import eval_mode, atomic_write
+from .data import cached_split, to_float, show_rows
+from .masks import create_masks, mask_images, composite, eval_masks, is_report_size, EVAL_SETTINGS, NATIVE_SETTINGS, REPORT_SIZE
 from .metrics import masked_mean, hole_psnr, hole_l1, ssim
-from .pretrained import fill, generator_from_checkpoint, load_generator, save_generator, PRETRAINED, SHIPPED
+from .generator import ModelInfo, complete, two_band
+from .pretrained import fill, generator_from_checkpoint, load_generator, PRETRAINED, SHIPPED
 from .checkpoint import load_checkpoint
-from .generator import two_band
-from .inference import Inpainter, removal_inpainter
+from .removal import Inpainter, removal_inpainter
 
 # %% auto #0
 __all__ = ['inpaint_telea', 'inpaint_ns', 'inpaint_biharmonic', 'CLASSICAL', 'evaluate_report', 'inpaint_mean', 'learned_metrics',
            'texture_energy', 'hole_haarpsi', 'evaluate_methods', 'markdown_table', 'model_inpainter', 'compare_grid',
-           'eval_cli', 'minutes_behind', 'ship_model']
+           'checkpoint_methods', 'minutes_behind', 'ship_model']
 
 # %% ../nbs/15_evaluation.ipynb #ace3da99
 @torch.no_grad()
@@ -37,7 +36,7 @@ def evaluate_report(g, d, # report generator and discriminator
         for i, (masked, truth) in enumerate(loader):
             if i == n_batches: break
             masked = masked.to(device); masks = create_masks(len(masked), size=masked.shape[-1]).to(device)
-            p = d(composite(g(torch.cat([masked, masks], 1)), masked, masks))
+            p = d(complete(g, masked, masks))
             dl.append(bce(p, torch.zeros_like(p)).item()); gl.append(bce(p, torch.ones_like(p)).item()); n += len(masked)
     return {"discriminator": float(np.mean(dl)), "generator": float(np.mean(gl)), "images": n}
 
@@ -169,43 +168,15 @@ def compare_grid(methods:dict, images:torch.Tensor, # inpainters; uint8 photos, 
     return show_rows(rows | {"ground truth": x}, n=len(x))
 
 # %% ../nbs/15_evaluation.ipynb #75f5aaa5
-def _checkpoint_methods(paths:str, device=None, size:int=64) -> dict:
-    "name -> inpainter for each comma-separated shipped model name, checkpoint or safetensors path in `paths`, for photos of side `size`."
-    out, native = {}, size != REPORT_SIZE  # the 64-px protocol scores the network; at any other size, `remove` as users run it
+def checkpoint_methods(paths:str, # comma-separated shipped model names, checkpoints or `.safetensors` files
+                       device=None, size:int=64) -> dict: # photos of side `size` are scored on
+    "name -> inpainter for each model in `paths`: the network alone at the report's 64 pixels, else `remove` as users run it."
+    out = {}
     for p in [p for p in paths.split(",") if p]:
         g = load_generator(p, device)
-        name = p if p in SHIPPED else f"{g.recipe_name} ({Path(p).parent.name or Path(p).stem})" if p.endswith(".pt") else g.recipe_name
-        out[name] = removal_inpainter(Inpainter(g, device)) if native else model_inpainter(g)
+        name = p if p in SHIPPED else f"{g.info.recipe} ({Path(p).parent.name or Path(p).stem})" if p.endswith(".pt") else g.info.name or g.info.recipe
+        out[name] = model_inpainter(g) if is_report_size(size) else removal_inpainter(Inpainter(g, device))
     return out
-
-# %% ../nbs/15_evaluation.ipynb #ff2cd026
-@dashed_args(choices={"split": ["train", "valid", "test"]}, checks={"limit": at_least(1), "size": at_least(16), "device": DEVICE_CHECK})
-@call_parse
-def eval_cli(checkpoint:str="default", # shipped models (default, cats64), checkpoint.pt or .safetensors files, comma-separated
-             data:str=HUB_NAME, # Hub dataset name, `.parquet` file or image folder
-             split:str="test", # which of the report's cat splits
-             masks:str="", # mask settings, comma-separated (default: centre,free_form at 64 px; centre,free_form,object above)
-             classical:str="telea,navier_stokes,biharmonic,mean_colour", # classical methods to include ('' for none)
-             limit:int=None, # score only the first `limit` images
-             size:int=64, # image side, pixels (128: the shared photos' own size, scored through `Inpainter.remove`)
-             perceptual:bool=False, # also HaarPSI, the texture ratio, and LPIPS and FID where their weights can be had (always on at sizes other than 64)
-             cache_dir:str="~/.cache/cat_inpaint", # where decoded images are cached ('' for none)
-             device:str=None): # cuda, mps or cpu
-    "Score inpainting checkpoints and classical methods on a split; print a table (stderr) and a JSON line (stdout)."
-    with cli_errors("cat_inpaint_eval"):
-        settings = [s for s in masks.split(",") if s] or list(EVAL_SETTINGS if size == 64 else NATIVE_SETTINGS)
-        for s in settings: eval_masks(s, 0)  # unknown settings fail here, before any work
-        methods = _checkpoint_methods(checkpoint, device, size)
-        for c in [c for c in classical.split(",") if c]:
-            if c not in CLASSICAL: raise ValueError(f"unknown classical method {c!r}; choose from {', '.join(CLASSICAL)}")
-            methods[c] = CLASSICAL[c]
-        images = cached_split(data, split, size, cache_dir or None, progress=True)[:limit]
-        perceptual = perceptual or size != 64
-        learned, note = learned_metrics(device) if perceptual else (None, None)
-        if note: print(note, file=sys.stderr)
-        rows = evaluate_methods(methods, images, settings, batch_size=256 if size <= 64 else 64, perceptual=perceptual, learned=learned)
-        print(markdown_table(rows), file=sys.stderr)
-        print(json.dumps({"data": data, "split": split, "size": size, "images": len(images), "results": rows}))
 
 # %% ../nbs/15_evaluation.ipynb #a5091e93
 def _data_note(data:str, recipe) -> str:
@@ -243,6 +214,7 @@ def ship_model(checkpoint, # training checkpoint of the model to ship
     "Score `checkpoint`'s generator (with `detail_from`'s fine detail) on the test split (64-px protocol) and write it with its model card to `dest`."
     ck = load_checkpoint(checkpoint); g = generator_from_checkpoint(ck); r, h = ck["recipe"], ck["history"]
     if detail_from is not None: g = two_band(g, load_generator(detail_from), sigma, mirror)
+    g.info = ModelInfo(name=Path(dest).stem, resolution=r.size, recipe=r.name)  # the file's name is the model's
     rows = evaluate_methods({r.name: model_inpainter(g), "biharmonic": inpaint_biharmonic}, cached_split(data, "test", REPORT_SIZE))
     seen = ck["step"] * r.batch_size  # from the step, not the history's totals: those are only written when a run ends
     card = {"name": name, "recipe": asdict(r), "data": _data_note(data, r), "resolution": r.size, "init": h.get("init"),
@@ -253,6 +225,6 @@ def ship_model(checkpoint, # training checkpoint of the model to ship
             "command": command, "test_metrics": rows, "validation_curve": h["curve"]}
     if native_eval: card["test_metrics_native"] = json.loads(Path(native_eval).read_text())["results"]
     card = {k: v for k, v in card.items() if v is not None}  # no `init` for a run from scratch
-    save_generator(g, dest, name=r.name, card=card)
+    g.save_pretrained(dest, card=card)
     with atomic_write(Path(dest).with_suffix(".json")) as tmp: tmp.write_text(json.dumps(card, indent=1) + "\n")
     return card

@@ -12,7 +12,7 @@ from .core import RESULTS
 from .data import to_float, show_rows
 from .masks import eval_masks, mask_images, NATIVE_SETTINGS
 from .pretrained import fill, load_generator
-from .inference import Inpainter, removal_inpainter
+from .removal import Inpainter, removal_inpainter
 from .evaluation import evaluate_methods, inpaint_biharmonic
 from .recipes import get_recipe
 from .losses import REPORT_CRITERIA
@@ -24,7 +24,7 @@ __all__ = ['compare_criteria', 'criteria_grid', 'load_curves', 'point_at', 'abla
 
 # %% ../nbs/16_experiments.ipynb #11a0dd49
 def compare_criteria(images:torch.Tensor, # uint8 training photos
-                     criteria=tuple(REPORT_CRITERIA), # criteria to compare
+                     criteria=REPORT_CRITERIA, # criteria to compare
                      max_steps:int|None=None, epochs:int|None=None, seed:int=0, **kw) -> dict:
     "Train the report's recipe once per criterion in `criteria`; criterion -> `FitResult`."
     return {c: fit(get_recipe("seed", criterion=c), images, max_steps=max_steps, epochs=epochs, seed=seed, **kw) for c in criteria}

@@ -4,18 +4,39 @@
 
 # %% ../nbs/05_generator.ipynb #f569483c
 from __future__ import annotations
-import inspect, json, math
+import inspect, json
+from dataclasses import dataclass, asdict
+from pathlib import Path
+from types import MappingProxyType
 import torch
 from torch import nn
 import torch.nn.functional as F
-from .core import eval_mode
-from .fills import FILLS
+from fastcore.basics import patch
+from safetensors import safe_open
+from safetensors.torch import save_file, load_file
+from .core import eval_mode, atomic_write, Configured
+from .fills import FILLS, gaussian_blur
 from .masks import composite
 
 # %% auto #0
-__all__ = ['GENERATORS', 'LEGACY_GENERATORS', 'Generator', 'n_params', 'layer_shapes', 'DilatedBlock', 'UNetGenerator',
-           'forward_flops', 'generator_arch', 'build_generator', 'gaussian_blur', 'detail', 'TwoBandGenerator',
-           'two_band']
+__all__ = ['GENERATORS', 'LEGACY_GENERATORS', 'ModelInfo', 'GeneratorBase', 'Generator', 'n_params', 'layer_shapes', 'complete',
+           'DilatedBlock', 'UNetGenerator', 'forward_flops', 'TwoBandGenerator', 'generator_arch', 'build_generator',
+           'two_band', 'check_weights']
+
+# %% ../nbs/05_generator.ipynb #1f50d458
+@dataclass(frozen=True)
+class ModelInfo:
+    "What a trained generator is: required of every shipped model file."
+    name:str|None=None # the model's name, e.g. `default` or `cats64`
+    resolution:int|None=None # side of the photos it was trained on, pixels (removal reads it: how deep a hole it fills)
+    recipe:str|None=None # the training recipe that made it (see recipes)
+
+class GeneratorBase(Configured, nn.Module):
+    "Base of the generators: `forward(masked, masks, base=None)`, a `config` recorded at `__init__`, `info` and `card` once trained."
+    any_size:bool = False # whether it runs on images of any size (divisible by 4), not only on its training side
+    info:ModelInfo = ModelInfo() # set by whoever trains or loads it
+    card = MappingProxyType({}) # a shipped model's card (JSON): data, training, test scores
+    def forward(self, masked:torch.Tensor, masks:torch.Tensor, base:torch.Tensor|None=None) -> torch.Tensor: raise NotImplementedError
 
 # %% ../nbs/05_generator.ipynb #d9485426
 def _conv_relu_bn(cin, cout, k=3, s=1, p=1, d=1, transpose=False):
@@ -23,10 +44,11 @@ def _conv_relu_bn(cin, cout, k=3, s=1, p=1, d=1, transpose=False):
     conv = nn.ConvTranspose2d(cin, cout, 4, 2, 1) if transpose else nn.Conv2d(cin, cout, k, s, p, dilation=d)
     return [conv, nn.ReLU(), nn.BatchNorm2d(cout)]
 
-class Generator(nn.Module):
-    """The report's generator: `(N, 4, 64, 64)` masked image + mask -> `(N, im_channels, 64, 64)` in [0, 1].
+class Generator(GeneratorBase):
+    """The report's generator: `(N, 3, 64, 64)` masked image and `(N, 1, 64, 64)` mask, stacked as 4 channels -> `(N, im_channels, 64, 64)` in [0, 1].
     4x64x64 -> 64x64x64 -> 128x32x32 -> 256x16x16 -> 256x16x16 -> 256x14x14 (dilation 2) -> 256x8x8 (dilation 4)
     -> 256x8x8 -> 128x16x16 -> 128x16x16 -> 64x32x32 -> 64x64x64 -> 64x64x64 -> 3x64x64"""
+    kind = "report"
     def __init__(self, im_channels:int=3): # channels of the image (the mask adds one)
         super().__init__()
         c = im_channels + 1
@@ -36,8 +58,9 @@ class Generator(nn.Module):
             *_conv_relu_bn(256, 128, transpose=True), *_conv_relu_bn(128, 128),
             *_conv_relu_bn(128, 64, transpose=True), *_conv_relu_bn(64, 64, transpose=True), *_conv_relu_bn(64, 64),
             nn.Conv2d(64, im_channels, 3, 1, 1), nn.Sigmoid())
-    any_size = False # its shrinking dilated layers and three upsamplings fix the input at 64x64
-    def forward(self, x): return self.layers(x)
+    def forward(self, masked, masks, base=None):
+        if base is not None: raise ValueError("the report's generator takes no first guess (`base`); it fills 64x64 images in one pass")
+        return self.layers(torch.cat([masked, masks], 1))  # the mask is the fourth input channel
 
 # %% ../nbs/05_generator.ipynb #704d214e
 def n_params(model:nn.Module) -> int:
@@ -52,6 +75,13 @@ def layer_shapes(model:nn.Module, *xs:torch.Tensor, kinds=(nn.Conv2d, nn.ConvTra
     for h in hooks: h.remove()
     return shapes
 
+# %% ../nbs/05_generator.ipynb #81a04a0d
+def complete(g:nn.Module, # a generator (or one wrapped for distributed training)
+             masked:torch.Tensor, masks:torch.Tensor, # `(N, C, H, W)` with holes zeroed; `(N, 1, H, W)`, 1 = hole
+             base:torch.Tensor|None=None) -> torch.Tensor: # a first guess for the holes, for generators that refine one
+    "`g`'s fill of the holes, every other pixel exactly from `masked`; in float32 (also under autocast)."
+    return composite(g(masked, masks, base=base).float(), masked, masks)
+
 # %% ../nbs/05_generator.ipynb #773e59b4
 def _conv(cin, cout, k=3, s=1, d=1):
     return nn.Sequential(nn.Conv2d(cin, cout, k, s, padding=d * (k - 1) // 2, dilation=d), nn.LeakyReLU(0.2, inplace=True))
@@ -64,9 +94,9 @@ class DilatedBlock(nn.Module):
     def forward(self, x): return x + self.conv(x)
 
 # %% ../nbs/05_generator.ipynb #35420d8e
-class UNetGenerator(nn.Module):
-    "U-Net inpainter: `(N, im_channels+1, H, W)` masked image + mask -> `(N, im_channels, H, W)` in [0, 1], for any `H`, `W` divisible by 4."
-    any_size = True # fully convolutional: it runs on a photo's own pixels
+class UNetGenerator(GeneratorBase):
+    "U-Net inpainter: `(N, im_channels, H, W)` masked images and `(N, 1, H, W)` masks -> `(N, im_channels, H, W)` in [0, 1], for any `H`, `W` divisible by 4."
+    kind, any_size = "unet", True # fully convolutional: it runs on a photo's own pixels
     def __init__(self, im_channels:int=3, # channels of the image (the mask adds one)
                  width:int=64, # channels at half resolution (x2 at quarter resolution)
                  dilations:tuple=(1, 2, 4, 8), # one residual block per entry, at quarter resolution
@@ -83,13 +113,11 @@ class UNetGenerator(nn.Module):
         self.up, self.dec = _conv(2 * w, w), _conv(2 * w, w)
         self.out = nn.Conv2d(w, 4 * c, 3, padding=1)
         if prefill: nn.init.zeros_(self.out.weight); nn.init.zeros_(self.out.bias)  # untrained, it returns the fill
-    def forward(self, x, # `(N, c+1, H, W)`: masked image and mask
+    def forward(self, masked, masks, # `(N, c, H, W)` with holes zeroed; `(N, 1, H, W)`, 1 = hole
                 base=None): # optional first guess for the holes, replacing the `prefill` (e.g. a coarser scale's fill)
-        c = x.shape[1] - 1
-        if base is not None: base = torch.where(x[:, c:].bool(), base, x[:, :c])
-        elif self.prefill: base = FILLS[self.prefill](x[:, :c], x[:, c:])
-        if base is not None: x = torch.cat([base, x[:, c:]], 1)
-        e = self.enc(F.pixel_unshuffle(x, 2))  # (N, 4(c+1), H/2, W/2): 2x2 blocks folded into channels
+        if base is not None: base = torch.where(masks.bool(), base, masked)
+        elif self.prefill: base = FILLS[self.prefill](masked, masks)
+        e = self.enc(F.pixel_unshuffle(torch.cat([masked if base is None else base, masks], 1), 2))  # 2x2 blocks folded into channels
         h = self.down(e)
         if self.deep is not None: h = h + F.interpolate(self.deep(h), size=h.shape[-2:])
         h = self.mid(h)
@@ -110,73 +138,100 @@ def forward_flops(model:nn.Module, *xs:torch.Tensor) -> float:
     for h in hooks: h.remove()
     return total[0]
 
-# %% ../nbs/05_generator.ipynb #8e2e6190
-GENERATORS = {"report": Generator, "unet": UNetGenerator}
-
-def generator_arch(kind:str, **kwargs) -> dict:
-    "The checked, JSON-safe description `{'kind': kind, **kwargs}` of a generator; an unknown kind or argument fails."
-    if kind not in GENERATORS: raise ValueError(f"unknown generator {kind!r}; choose one of {', '.join(GENERATORS)}")
-    kwargs = json.loads(json.dumps(kwargs))  # tuples become lists: the form it has after a round trip through a file
-    try: inspect.signature(GENERATORS[kind]).bind(**kwargs)
-    except TypeError as e: raise ValueError(f"bad arguments for a {kind} generator: {e}") from None
-    return {"kind": kind, **kwargs}
-
-def build_generator(kind:str, # a key of `GENERATORS`
-                    **kwargs) -> nn.Module: # its constructor's arguments
-    "A fresh generator of `kind`, with its description `arch` recorded on it."
-    arch = generator_arch(kind, **kwargs)
-    g = GENERATORS[kind](**kwargs); g.arch = arch
-    return g
-
-# %% ../nbs/05_generator.ipynb #3fca7c83
-LEGACY_GENERATORS = {"report": ("report", {}), "unet": ("unet", {}), # generator names of older files -> (kind, arguments)
-                     "unet_prefill": ("unet", {"prefill": "smooth"}), "unet_biharmonic": ("unet", {"prefill": "biharmonic"}),
-                     "unet_deep": ("unet", {"prefill": "biharmonic", "dilations": [1, 2], "deep": [1, 2, 1, 2]})}
-
-# %% ../nbs/05_generator.ipynb #9682c588
-def gaussian_blur(x:torch.Tensor, # `(N, C, H, W)` images
-                  sigma:float=1.0) -> torch.Tensor: # standard deviation, pixels
-    "`x` blurred by a Gaussian of `sigma` pixels, radius `3 * sigma`, reflected at the borders (replicated on images smaller than that), `(N, C, H, W)`."
-    r, c = math.ceil(3 * sigma), x.shape[1]
-    k = torch.exp(-torch.arange(-r, r + 1, dtype=x.dtype, device=x.device) ** 2 / (2 * sigma ** 2)); k = k / k.sum()
-    mode = "reflect" if r < min(x.shape[-2:]) else "replicate"
-    x = F.conv2d(F.pad(x, (r, r, 0, 0), mode=mode), k.view(1, 1, 1, -1).expand(c, 1, 1, -1), groups=c)  # rows, then columns
-    return F.conv2d(F.pad(x, (0, 0, r, r), mode=mode), k.view(1, 1, -1, 1).expand(c, 1, -1, 1), groups=c)
-
-def detail(x:torch.Tensor, # `(N, C, H, W)` images
-           sigma:float=1.0) -> torch.Tensor: # the blur's standard deviation, pixels
-    "What a Gaussian blur of `sigma` pixels removes from `x`: its finest detail, `(N, C, H, W)`."
-    return x - gaussian_blur(x, sigma)
-
 # %% ../nbs/05_generator.ipynb #e97c867a
-class TwoBandGenerator(nn.Module):
+class TwoBandGenerator(GeneratorBase):
     "The coarse bands of `low`'s fill plus the fine `detail` of `high`'s, both from one first guess; any size `low` and `high` take."
-    any_size = True
+    kind, any_size = "two_band", True
     def __init__(self, low:dict, # `arch` of the network trained for squared error (its prefill is shared)
                  high:dict, # `arch` of the network trained for texture
                  sigma:float=1.0, # the blur that splits the bands, pixels
                  mirror:bool=False): # average `low`'s fill with its fill of the mirrored image (the detail stays one sample)
         super().__init__()
         self.low, self.high, self.sigma, self.mirror = build_generator(**low), build_generator(**high), sigma, mirror
-    def _low(self, x, base):
+    def _low(self, masked, masks, base):
         "`low`'s fill; with `mirror`, averaged with the mirror image of its fill of the mirrored input."
-        y = self.low(x, base=base)
+        y = self.low(masked, masks, base=base)
         if not self.mirror: return y
-        return (y + self.low(x.flip(-1), base=None if base is None else base.flip(-1)).flip(-1)) / 2
-    def forward(self, x, # `(N, c+1, H, W)`: masked image and mask
-                base=None): # optional first guess for the holes (e.g. a coarser scale's fill)
-        c = x.shape[1] - 1; known, m = x[:, :c], x[:, c:]
-        if base is None and getattr(self.low, "prefill", None): base = FILLS[self.low.prefill](known, m)  # once, for both
-        a, b = composite(self._low(x, base), known, m), composite(self.high(x, base=base), known, m)
+        return (y + self.low(masked.flip(-1), masks.flip(-1), base=None if base is None else base.flip(-1)).flip(-1)) / 2
+    def forward(self, masked, masks, base=None): # `base`: optional first guess for the holes (e.g. a coarser scale's fill)
+        if base is None and getattr(self.low, "prefill", None): base = FILLS[self.low.prefill](masked, masks)  # once, for both
+        a, b = composite(self._low(masked, masks, base), masked, masks), composite(self.high(masked, masks, base=base), masked, masks)
         return (b + gaussian_blur(a - b, self.sigma)).clamp(0, 1)  # blur(a) + detail(b), with one blur instead of two
 
-def two_band(low:nn.Module, high:nn.Module, # trained generators made by `build_generator`
+# %% ../nbs/05_generator.ipynb #8e2e6190
+GENERATORS = {c.kind: c for c in (Generator, UNetGenerator, TwoBandGenerator)}
+
+def generator_arch(kind:str, **kwargs) -> dict:
+    "The checked, JSON-safe description `{'kind': kind, **arguments}` of a generator, defaults included; an unknown kind or argument fails."
+    if kind not in GENERATORS: raise ValueError(f"unknown generator {kind!r}; choose one of {', '.join(GENERATORS)}")
+    try: b = inspect.signature(GENERATORS[kind]).bind(**kwargs)
+    except TypeError as e: raise ValueError(f"bad arguments for a {kind} generator: {e}") from e
+    b.apply_defaults()
+    return {"kind": kind, **json.loads(json.dumps(b.arguments))}  # tuples become lists: the form a file gives back
+
+def build_generator(kind:str, # a key of `GENERATORS`
+                    **kwargs) -> GeneratorBase: # its constructor's arguments
+    "A fresh generator of `kind`; it records its own `arch`."
+    generator_arch(kind, **kwargs)  # the checks, with one-sentence errors
+    return GENERATORS[kind](**kwargs)
+
+# %% ../nbs/05_generator.ipynb #3fca7c83
+LEGACY_GENERATORS = {"report": ("report", {}), "unet": ("unet", {}), # generator names of older files -> (kind, arguments)
+                     "unet_prefill": ("unet", {"prefill": "smooth"}), "unet_biharmonic": ("unet", {"prefill": "biharmonic"}),
+                     "unet_deep": ("unet", {"prefill": "biharmonic", "dilations": [1, 2], "deep": [1, 2, 1, 2]})}
+
+# %% ../nbs/05_generator.ipynb #81732f90
+def two_band(low:GeneratorBase, high:GeneratorBase, # trained generators
              sigma:float=1.0, # the blur that splits the bands, pixels
              mirror:bool=False) -> TwoBandGenerator: # average `low`'s fill with its fill of the mirrored image
-    "A `TwoBandGenerator` with copies of the weights of `low` and `high`, on `low`'s device, in eval mode (with `low`'s resolution, if it has a card)."
+    "A `TwoBandGenerator` with copies of the weights of `low` and `high`, on `low`'s device, in eval mode, with `low`'s resolution."
     g = build_generator("two_band", low=low.arch, high=high.arch, sigma=sigma, mirror=mirror)
     g.low.load_state_dict(low.state_dict()); g.high.load_state_dict(high.state_dict())
-    if hasattr(low, "card"): g.card = {"resolution": low.card.get("resolution", 64)}  # what removal needs to know (its reach)
+    g.info = ModelInfo(resolution=low.info.resolution)
     return g.to(next(low.parameters()).device).eval()
 
-GENERATORS["two_band"] = TwoBandGenerator
+# %% ../nbs/05_generator.ipynb #dbf66ff8
+def check_weights(g:nn.Module, state:dict, source):
+    "One sentence naming the first tensor of `state` that does not fit `g`, if any (PyTorch's own message lists them all on many lines)."
+    want = g.state_dict()
+    bad = [(k, tuple(state[k].shape), tuple(v.shape)) for k, v in want.items() if k in state and state[k].shape != v.shape]
+    if bad: raise ValueError(f"{source} does not fit its architecture: tensor {bad[0][0]!r} has shape {bad[0][1]}, the architecture needs {bad[0][2]}" + (f" ({len(bad) - 1} more differ)" if len(bad) > 1 else ""))
+    if missing := [k for k in want if k not in state]: raise ValueError(f"{source} lacks the tensor {missing[0]!r} its architecture needs" + (f" ({len(missing) - 1} more)" if len(missing) > 1 else ""))
+    if extra := [k for k in state if k not in want]: raise ValueError(f"{source} holds a tensor {extra[0]!r} its architecture does not have")
+
+def _file_meta(meta:dict) -> tuple:
+    "`(arch, info, card)` from a model file's metadata, also from files written before `info` (or before `arch`)."
+    card = json.loads(meta.get("card", "{}"))
+    if "arch" in meta: arch, name = json.loads(meta["arch"]), meta.get("name")
+    else: old = json.loads(meta["recipe"]); kind, args = LEGACY_GENERATORS[old["generator"]]; arch, name = {"kind": kind, **args}, old["name"]  # files before `arch`
+    info = ModelInfo(**json.loads(meta["info"])) if "info" in meta else ModelInfo(name=name, resolution=card.get("resolution"), recipe=name)
+    return arch, info, card
+
+# %% ../nbs/05_generator.ipynb #7857320e
+@patch
+@torch.no_grad()
+def save_pretrained(self:GeneratorBase, path, # destination `.safetensors`
+                     card:dict|None=None, # model card (JSON-able; default: the model's own)
+                     half:bool=False) -> Path: # store the weights as float16
+    "Write this generator to the safetensors file `path` atomically: weights, `arch`, `info` and `card`."
+    sd = {k: (v.half() if half and v.is_floating_point() else v).contiguous().cpu() for k, v in self.state_dict().items()}
+    meta = {"arch": json.dumps(self.arch), "info": json.dumps(asdict(self.info)), "card": json.dumps(dict(self.card) if card is None else card)}
+    with atomic_write(path, mode=0o644) as tmp: save_file(sd, tmp, metadata=meta)  # readable by all, like any installed package file
+    return Path(path)
+
+@patch(cls_method=True)
+def from_pretrained(cls:GeneratorBase, path, # a `.safetensors` file written by `save_pretrained`
+                     device=None, channels_last:bool=True) -> GeneratorBase: # NHWC: the faster layout for convolutions on CPUs
+    "The generator `save_pretrained` wrote to `path` (weights checked against its architecture), in eval mode on `device`."
+    path = Path(path)
+    if not path.is_file(): raise FileNotFoundError(f"no such model file: {path}")
+    try:
+        with safe_open(str(path), "pt") as f: arch, info, card = _file_meta(f.metadata() or {})
+        state = load_file(path)
+    except Exception as e: raise ValueError(f"{path} is not a cat-inpaint generator file ({type(e).__name__})") from e
+    g = build_generator(**arch)
+    if not isinstance(g, cls): raise ValueError(f"{path} holds a {arch['kind']} generator, not a {cls.__name__}")
+    check_weights(g, state, path)
+    g.load_state_dict({k: v.float() for k, v in state.items()})
+    g.info, g.card = info, card
+    return g.to(device or "cpu", memory_format=torch.channels_last if channels_last else torch.contiguous_format).eval()

@@ -7,31 +7,40 @@ from __future__ import annotations
 import torch
 from torch import nn
 from .metrics import masked_mean, hole_l1, hole_mse
-from .discriminator import hole_weights
+from .masks import hole_weights
 
 # %% auto #0
-__all__ = ['REPORT_CRITERIA', 'CRITERIA', 'REC_LOSSES', 'critic_loss', 'adversarial_loss', 'reconstruction_loss']
+__all__ = ['CRITERIA', 'REPORT_CRITERIA', 'REC_LOSSES', 'ProbabilityLoss', 'HingeLoss', 'reconstruction_loss']
 
 # %% ../nbs/08_losses.ipynb #ede995c8
-REPORT_CRITERIA = {"bce": nn.BCELoss, "l1": nn.L1Loss, "l2": nn.MSELoss, "huber": nn.HuberLoss} # on the report critic's sigmoid
-CRITERIA = (*REPORT_CRITERIA, "hinge") # every adversarial criterion a recipe can name
+class ProbabilityLoss:
+    "An adversarial loss on a critic's probability that an image is real, against labels 1 (real) and 0 (fake): the report's."
+    reads = "probability"
+    def __init__(self, loss:nn.Module): self.loss = loss # e.g. `nn.BCELoss()`, or L1, L2, Huber as in the report's experiments
+    def critic(self, real:torch.Tensor, fake:torch.Tensor, masks=None) -> torch.Tensor:
+        "The critic's half: call the `real` photos real and the `fake` composites fake (the whole image is judged: `masks` unused)."
+        return self.loss(real, torch.ones_like(real)) + self.loss(fake, torch.zeros_like(fake))
+    def generator(self, fake:torch.Tensor, masks=None) -> torch.Tensor:
+        "The generator's half: make the critic call the composites real."
+        return self.loss(fake, torch.ones_like(fake))
 
 def _hinge_mean(x:torch.Tensor, masks:torch.Tensor) -> torch.Tensor:
     "Mean of patch scores `x` over the patches that touch the hole, per image, then over images."
     return masked_mean(x, hole_weights(masks, x.shape[-2:])).mean()
 
-def critic_loss(criterion:str, # one of `CRITERIA`
-                real:torch.Tensor, fake:torch.Tensor, # critic outputs on photos and on composites
-                masks:torch.Tensor|None=None) -> torch.Tensor: # the holes (the hinge loss only counts patches touching them)
-    "The critic's loss: call the `real` photos real and the `fake` composites fake."
-    if criterion == "hinge": return _hinge_mean(torch.relu(1 - real), masks) + _hinge_mean(torch.relu(1 + fake), masks)
-    c = REPORT_CRITERIA[criterion]()
-    return c(real, torch.ones_like(real)) + c(fake, torch.zeros_like(fake))
+class HingeLoss:
+    "The hinge loss on PatchGAN scores, counting only the patches that touch the hole (DeepFill v2's)."
+    reads = "scores"
+    def critic(self, real:torch.Tensor, fake:torch.Tensor, masks:torch.Tensor) -> torch.Tensor:
+        "The critic's half: scores above 1 on photos, below -1 on composites."
+        return _hinge_mean(torch.relu(1 - real), masks) + _hinge_mean(torch.relu(1 + fake), masks)
+    def generator(self, fake:torch.Tensor, masks:torch.Tensor) -> torch.Tensor:
+        "The generator's half: raise the composites' scores."
+        return -_hinge_mean(fake, masks)
 
-def adversarial_loss(criterion:str, fake:torch.Tensor, masks:torch.Tensor|None=None) -> torch.Tensor:
-    "The generator's adversarial loss: make the critic call the composites `fake` real."
-    if criterion == "hinge": return -_hinge_mean(fake, masks)
-    return REPORT_CRITERIA[criterion]()(fake, torch.ones_like(fake))
+CRITERIA = {"bce": ProbabilityLoss(nn.BCELoss()), "l1": ProbabilityLoss(nn.L1Loss()), "l2": ProbabilityLoss(nn.MSELoss()),
+            "huber": ProbabilityLoss(nn.HuberLoss()), "hinge": HingeLoss()} # every adversarial criterion a recipe can name
+REPORT_CRITERIA = ("bce", "l1", "l2", "huber") # the report's and its experiments'
 
 # %% ../nbs/08_losses.ipynb #345d0821
 REC_LOSSES = {"l1": hole_l1, "l2": hole_mse} # per-image hole losses a recipe can name

@@ -4,13 +4,17 @@
 
 # %% ../nbs/02_masks.ipynb #ab9706b9
 from __future__ import annotations
+from dataclasses import dataclass
+from typing import Callable
 import cv2, numpy as np, torch
+import torch.nn.functional as F
 
 # %% auto #0
-__all__ = ['REPORT_SIZE', 'REPORT_HOLE', 'RECT_AREA', 'STROKE_AREA', 'MIXED_KINDS', 'MIXED_STROKE_AREA', 'TRAIN_MASKS',
-           'OBJECT_AREA', 'NATIVE_KINDS', 'NATIVE_AREA', 'EVAL_SETTINGS', 'NATIVE_SETTINGS', 'create_masks',
-           'centre_masks', 'mask_images', 'composite', 'random_rect_masks', 'free_form_masks', 'mixed_masks',
-           'object_masks', 'native_masks', 'eval_masks', 'show_masks']
+__all__ = ['REPORT_SIZE', 'REPORT_HOLE', 'RECT_AREA', 'STROKE_AREA', 'MIXED_KINDS', 'MIXED_STROKE_AREA', 'OBJECT_AREA',
+           'NATIVE_KINDS', 'NATIVE_AREA', 'EVAL_SETTINGS', 'NATIVE_SETTINGS', 'MASKS', 'create_masks', 'centre_masks',
+           'mask_images', 'composite', 'hole_weights', 'random_rect_masks', 'free_form_masks', 'mixed_masks',
+           'object_masks', 'native_masks', 'MaskKind', 'make_masks', 'eval_masks', 'is_report_size', 'eval_settings',
+           'show_masks']
 
 # %% ../nbs/02_masks.ipynb #49f64dc1
 def create_masks(num_masks:int, # how many masks, N
@@ -43,6 +47,11 @@ def composite(output:torch.Tensor, # network output `(N, C, H, W)`
              ) -> torch.Tensor:
     "Hole pixels from `output`, every other pixel exactly from `masked`."
     return torch.where(masks.bool(), output, masked)
+
+def hole_weights(masks:torch.Tensor, # `(N, 1, H, W)`, 1 = hole
+                 size:tuple) -> torch.Tensor: # `(h, w)` of a coarser map, e.g. a critic's patch scores
+    "`(N, 1, h, w)`: 1 where a cell of the coarser map overlaps the hole, else 0."
+    return F.adaptive_max_pool2d(masks, size)
 
 # %% ../nbs/02_masks.ipynb #0344e780
 def _rng(seed) -> np.random.Generator:
@@ -97,7 +106,6 @@ def free_form_masks(num_masks:int, size:int=64, # N masks of side `size`
 # %% ../nbs/02_masks.ipynb #882c69d9
 MIXED_KINDS = (0.25, 0.25, 0.5) # probabilities of a centre square, a rectangle and strokes in the training mix
 MIXED_STROKE_AREA = (0.1, 0.4) # hole area of the mix's strokes: a little more than evaluation asks
-TRAIN_MASKS = ("centre", "mixed", "native") # the mask kinds a training recipe can name
 
 def mixed_masks(num_masks:int, size:int=64, # N masks of side `size`
                 seed=None, # int, `np.random.Generator` or None
@@ -149,13 +157,40 @@ def native_masks(num_masks:int, size:int=128, # N masks of side `size`
 EVAL_SETTINGS = ("centre", "free_form") # the 64x64 protocol's mask sets
 NATIVE_SETTINGS = ("centre", "free_form", "object") # at a photo's own resolution: objects too
 
-def eval_masks(setting:str, # `centre`, `free_form` or `object`
+@dataclass(frozen=True)
+class MaskKind:
+    "One kind of hole: how to make masks of it, and what a model trained on it is scored on."
+    make:Callable # `(n, size, rng) -> (n, 1, size, size)`, `rng` a `np.random.Generator`
+    fixed:bool=False # the same masks whatever the generator: they can be made once and reused
+    scored_on:tuple=EVAL_SETTINGS # the evaluation settings of a model trained on this kind
+
+MASKS = {"centre": MaskKind(lambda n, size, rng: centre_masks(n, size), fixed=True),
+         "rect": MaskKind(lambda n, size, rng: random_rect_masks(n, size, seed=rng)),
+         "free_form": MaskKind(lambda n, size, rng: free_form_masks(n, size, STROKE_AREA, seed=rng)),
+         "object": MaskKind(lambda n, size, rng: object_masks(n, size, OBJECT_AREA, seed=rng)),
+         "mixed": MaskKind(lambda n, size, rng: mixed_masks(n, size, seed=rng)),
+         "native": MaskKind(lambda n, size, rng: native_masks(n, size, seed=rng), scored_on=NATIVE_SETTINGS)}
+
+def make_masks(kind:str, # a key of `MASKS`
+               num_masks:int, size:int=64, # N masks of side `size`
+               seed=None) -> torch.Tensor: # int, `np.random.Generator` or None
+    "`(N, 1, size, size)` masks of `kind`; an unknown kind fails with the list of known ones."
+    if kind not in MASKS: raise ValueError(f"unknown mask kind {kind!r}; choose one of {', '.join(MASKS)}")
+    return MASKS[kind].make(num_masks, size, _rng(seed))
+
+# %% ../nbs/02_masks.ipynb #891f49be
+def eval_masks(setting:str, # a key of `MASKS`: `centre`, `free_form` or `object` in the evaluations
                num_masks:int, size:int=64, seed:int=2024) -> torch.Tensor:
     "The fixed evaluation masks of `setting`: the same `num_masks` masks every call."
-    if setting == "centre": return centre_masks(num_masks, size)
-    if setting == "free_form": return free_form_masks(num_masks, size, STROKE_AREA, seed=seed)
-    if setting == "object": return object_masks(num_masks, size, OBJECT_AREA, seed=seed)
-    raise ValueError(f"unknown mask setting {setting!r}; choose one of {NATIVE_SETTINGS}")
+    return make_masks(setting, num_masks, size, seed)
+
+def is_report_size(size:int) -> bool:
+    "Whether photos of side `size` are scored by the report's 64x64 protocol (the network alone), not through `remove`."
+    return size == REPORT_SIZE
+
+def eval_settings(size:int) -> tuple:
+    "The mask settings photos of side `size` are scored on."
+    return EVAL_SETTINGS if is_report_size(size) else NATIVE_SETTINGS
 
 # %% ../nbs/02_masks.ipynb #b4e7ab88
 def show_masks(masks:dict, # title -> `(N, 1, H, W)` masks

@@ -138,11 +138,11 @@ def _decode(source, what:str) -> tuple:
         img = Image.open(io.BytesIO(data))
         if _deep_colour(img): raise RemovalError(f"{name} has 16 bits per colour channel, which Pillow reads as 8; save it with 8 bits per channel (or as 16-bit greyscale) first")
         img.load()
-    except UnidentifiedImageError: raise RemovalError(f"{name} is not an image file") from None
-    except Image.DecompressionBombError: raise RemovalError(f"{name} is too large for Pillow to open safely (over {2 * Image.MAX_IMAGE_PIXELS:,} pixels)") from None
+    except UnidentifiedImageError as e: raise RemovalError(f"{name} is not an image file") from e
+    except Image.DecompressionBombError as e: raise RemovalError(f"{name} is too large for Pillow to open safely (over {2 * Image.MAX_IMAGE_PIXELS:,} pixels)") from e
     except (OSError, SyntaxError, ValueError) as e:
         if isinstance(e, RemovalError): raise
-        raise RemovalError(f"{name} is truncated or corrupt ({str(e).splitlines()[0] if str(e) else type(e).__name__})") from None
+        raise RemovalError(f"{name} is truncated or corrupt ({str(e).splitlines()[0] if str(e) else type(e).__name__})") from e
     return img, data, name
 
 # %% ../nbs/12_photos.ipynb #bda2ced5
@@ -361,5 +361,5 @@ def save_photo(img:Image.Image, # a result of `remove` (or any image; one from `
     kw = _encoder_args(img, fmt, quality)
     try:
         with atomic_write(dest) as tmp: img.save(tmp, format=fmt, **kw)
-    except OSError as e: raise RemovalError(f"cannot write {dest}: {e.strerror or e}") from None
+    except OSError as e: raise RemovalError(f"cannot write {dest}: {e.strerror or e}") from e
     return dest

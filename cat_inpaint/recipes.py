@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields, replace
 import torch
 from torch import nn
-from .masks import TRAIN_MASKS
+from .masks import MASKS
 from .generator import LEGACY_GENERATORS, build_generator, generator_arch
 from .discriminator import DISCRIMINATORS, build_discriminator
 from .losses import CRITERIA, REC_LOSSES
@@ -51,9 +51,11 @@ class Recipe:
         object.__setattr__(self, "generator_args", {k: v for k, v in arch.items() if k != "kind"})
         object.__setattr__(self, "betas", tuple(self.betas))
         _check("discriminator", self.discriminator, (None, *DISCRIMINATORS))
-        _check("criterion", self.criterion, CRITERIA); _check("rec_loss", self.rec_loss, REC_LOSSES); _check("masks", self.masks, TRAIN_MASKS)
-        if self.discriminator and (self.criterion == "hinge") != (self.discriminator != "report"):
-            raise ValueError(f"criterion {self.criterion!r} does not fit the {self.discriminator} critic: hinge goes with patch and detail, the others with report")
+        _check("criterion", self.criterion, CRITERIA); _check("rec_loss", self.rec_loss, REC_LOSSES); _check("masks", self.masks, MASKS)
+        reads, gives = CRITERIA[self.criterion].reads, DISCRIMINATORS[self.discriminator].gives if self.discriminator else None
+        if gives and reads != gives:
+            fits = [k for k, c in CRITERIA.items() if c.reads == gives]
+            raise ValueError(f"criterion {self.criterion!r} does not fit the {self.discriminator} critic: it reads {reads}, the critic gives {gives} (criteria that fit: {', '.join(fits)})")
         if self.batch_size < 1: raise ValueError(f"batch size must be at least 1, got {self.batch_size}")
         object.__setattr__(self, "sizes", tuple(self.sizes))
         if any(s % 4 or not 16 <= s <= self.size for s in (self.size, *self.sizes)):

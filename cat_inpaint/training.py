@@ -4,7 +4,7 @@
 
 # %% ../nbs/11_training.ipynb #3234d93d
 from __future__ import annotations
-import contextlib, json, math, os, shutil, sys, time
+import contextlib, math, os, shutil, sys, time
 from dataclasses import dataclass
 from pathlib import Path
 import numpy as np, torch
@@ -12,27 +12,28 @@ from torch import nn
 import torch.distributed as dist
 from PIL import Image
 from torch.nn.parallel import DistributedDataParallel as DDP
+from torch.optim.lr_scheduler import LambdaLR
 from tqdm.auto import tqdm
-from fastcore.script import call_parse
-from .core import default_device, eval_mode, atomic_write, cli_errors, dashed_args, at_least, above, DEVICE_CHECK
-from .data import HUB_NAME, TensorBatches, cached_split, show_rows, to_float
-from .masks import create_masks, centre_masks, mask_images, composite, mixed_masks, native_masks, eval_masks, EVAL_SETTINGS, NATIVE_SETTINGS
+from .core import default_device, eval_mode, atomic_write
+from .data import TensorBatches, show_rows, to_float
+from .masks import MASKS, EVAL_SETTINGS, create_masks, mask_images, composite, eval_masks
 from .metrics import hole_psnr
+from .generator import complete
 from .pretrained import fill
-from .recipes import Recipe, RECIPES, get_recipe
-from .losses import CRITERIA, critic_loss, adversarial_loss, reconstruction_loss
-from .checkpoint import TrainState, new_state, resume_state, warm_start, save_run, load_checkpoint, unwrap
+from .recipes import Recipe
+from .losses import CRITERIA, reconstruction_loss
+from .checkpoint import TrainState, new_state, resume_state, warm_start, save_run, unwrap
 
 # %% auto #0
 __all__ = ['VAL_SUBSET', 'DECAY_START', 'DECAY_FLOOR', 'SAMPLES', 'show_fill', 'train', 'frozen', 'amp_dtype', 'train_step',
            'BatchMasks', 'dist_info', 'val_psnr', 'Budget', 'lr_at', 'budget_for', 'Clock', 'sample_grid', 'FitResult',
-           'fit', 'smooth', 'plot_losses', 'train_cli']
+           'Run', 'fit', 'smooth', 'plot_losses']
 
 # %% ../nbs/11_training.ipynb #856228c6
 def show_fill(g, masked, truth, n=4):
     "Figure: masked input, raw generator output, composite and ground truth of the first `n` images."
-    masks = create_masks(len(masked), size=masked.shape[-1])
-    with torch.no_grad(), eval_mode(g): raw = g(torch.cat([masked, masks], 1).to(next(g.parameters()).device)).cpu()
+    masks, dev = create_masks(len(masked), size=masked.shape[-1]), next(g.parameters()).device
+    with torch.no_grad(), eval_mode(g): raw = g(masked.to(dev), masks.to(dev)).cpu()
     return show_rows({"masked input": masked, "generator output": raw, "inpainted": composite(raw, masked, masks), "ground truth": truth}, n)
 
 # %% ../nbs/11_training.ipynb #73642291
@@ -54,14 +55,13 @@ def train(g, d, # generator and discriminator
                 show_fill(g, *next(iter(val_loader))); plt.show()
             masked, truth = masked.to(device), truth.to(device)
             masks = create_masks(len(masked), size=truth.shape[-1]).to(device)
-            inputs = torch.cat([masked, masks], 1)
             real, fake = torch.ones(len(masked), 1, device=device), torch.zeros(len(masked), 1, device=device)
             optimizer_d.zero_grad()
-            filled = composite(g(inputs), masked, masks)
+            filled = complete(g, masked, masks)  # the generator's output pasted into the hole
             loss_d = criterion(d(truth), real) + criterion(d(filled.detach()), fake)
             loss_d.backward(); optimizer_d.step()
             optimizer_g.zero_grad()
-            filled = composite(g(inputs), masked, masks)  # the report runs the generator a second time
+            filled = complete(g, masked, masks)  # the report runs the generator a second time
             loss_g = criterion(d(filled), real)
             loss_g.backward(); optimizer_g.step()
             d_losses.append(loss_d.item()); g_losses.append(loss_g.item())
@@ -93,13 +93,12 @@ def train_step(g, d, opt_g, opt_d, # models (`d`, `opt_d` None without a critic)
     "One optimisation step of `recipe`: critic first, then generator; returns the losses."
     cast = lambda: torch.autocast(truth.device.type, amp) if amp else contextlib.nullcontext()
     sc = scaler or torch.amp.GradScaler(truth.device.type, enabled=False)  # disabled: plain backward and step
-    masked, logs = mask_images(truth, masks), {}
-    with cast(): out = g(torch.cat([masked, masks], 1))
-    filled = composite(out.float(), masked, masks)  # one generator forward serves both updates
+    masked, logs, criterion = mask_images(truth, masks), {}, CRITERIA[recipe.criterion]
+    with cast(): filled = complete(g, masked, masks)  # one generator forward serves both updates
     if d is not None:
         opt_d.zero_grad(set_to_none=True)
         with cast(): real, fake = d(truth, masks), d(filled.detach(), masks)
-        loss_d = critic_loss(recipe.criterion, real.float(), fake.float(), masks)
+        loss_d = criterion.critic(real.float(), fake.float(), masks)
         sc.scale(loss_d).backward(); sc.step(opt_d); logs["d"] = loss_d.item()
     opt_g.zero_grad(set_to_none=True)
     loss_g = filled.new_zeros(())
@@ -108,7 +107,7 @@ def train_step(g, d, opt_g, opt_d, # models (`d`, `opt_d` None without a critic)
     if d is not None and recipe.adv_weight:
         critic = d_for_g or d
         with frozen(critic), cast(): fake = critic(filled, masks)
-        adv = adversarial_loss(recipe.criterion, fake.float(), masks); loss_g = loss_g + recipe.adv_weight * adv; logs["adv"] = adv.item()
+        adv = criterion.generator(fake.float(), masks); loss_g = loss_g + recipe.adv_weight * adv; logs["adv"] = adv.item()
     sc.scale(loss_g).backward()
     if recipe.clip_grad: sc.unscale_(opt_g); nn.utils.clip_grad_norm_(g.parameters(), recipe.clip_grad)
     sc.step(opt_g); sc.update(); logs["g"] = loss_g.item()
@@ -116,19 +115,20 @@ def train_step(g, d, opt_g, opt_d, # models (`d`, `opt_d` None without a critic)
 
 # %% ../nbs/11_training.ipynb #5f39e8cc
 class BatchMasks:
-    "Masks for step `step`: the centre square, or a fresh `mixed` or `native` set seeded by `(seed, step)`."
-    def __init__(self, kind:str, # `centre`, `mixed` or `native`
+    "Masks for step `step` of a run: a fresh set of `kind` seeded by `(seed, step)`, or a fixed kind's masks, made once."
+    def __init__(self, kind:str, # a key of `MASKS`: `centre`, `mixed` or `native` in the recipes
                  batch_size:int, size:int=64, # global batch size, image side
                  seed:int=0, rank:int=0, world:int=1, device="cpu"): # this process's share of each global batch
-        self.kind, self.bs, self.size, self.seed, self.rank, self.world, self.device = kind, batch_size, size, seed, rank, world, device
-        self.make, self.centre = {"centre": None, "mixed": mixed_masks, "native": native_masks}[kind], {}
+        if kind not in MASKS: raise ValueError(f"unknown mask kind {kind!r}; choose one of {', '.join(MASKS)}")
+        self.kind, self.bs, self.size, self.seed, self.rank, self.world, self.device = MASKS[kind], batch_size, size, seed, rank, world, device
+        self.made = {}  # a fixed kind's masks on the device, per shape
     def __call__(self, step:int, n:int, size:int|None=None) -> torch.Tensor:
         "This process's `n` masks for global step `step`, of side `size` (default: the one given at creation)."
         size = size or self.size
-        if self.make is None:  # the same square at every step: built and moved to the device once per shape
-            if (n, size) not in self.centre: self.centre[n, size] = centre_masks(n, size).to(self.device)
-            return self.centre[n, size]
-        m = self.make(self.bs, size, np.random.default_rng([self.seed, step]))
+        if self.kind.fixed:  # the same masks at every step: built and moved to the device once per shape
+            if (n, size) not in self.made: self.made[n, size] = self.kind.make(n, size, None).to(self.device)
+            return self.made[n, size]
+        m = self.kind.make(self.bs, size, np.random.default_rng([self.seed, step]))
         return m[self.rank * n:(self.rank + 1) * n].to(self.device)
 
 # %% ../nbs/11_training.ipynb #e3c6c7ea
@@ -138,7 +138,7 @@ def dist_info() -> tuple:
     return int(e.get("RANK", 0)), int(e.get("WORLD_SIZE", 1)), int(e.get("LOCAL_RANK", 0))
 
 def _init_dist(world, local_rank, device):
-    "Join the process group and pick this process's device."
+    "Join the process group (if the launcher has not) and pick this process's device."
     if world == 1: return torch.device(device) if device else default_device()
     cuda = torch.cuda.is_available() and (device is None or torch.device(device).type == "cuda")
     if cuda: torch.cuda.set_device(local_rank)
@@ -156,7 +156,7 @@ VAL_SUBSET = 256 # validation photos the training curve is measured on: enough t
 
 @torch.no_grad()
 def val_psnr(g, images:torch.Tensor, # uint8 `(N, 3, H, W)` validation photos
-             settings=("centre", "free_form")) -> dict:
+             settings=EVAL_SETTINGS) -> dict:
     "Mean hole PSNR of `g` on `images` for each mask setting in `settings`."
     x = to_float(images)
     return {s: hole_psnr(fill(unwrap(g), mask_images(x, m), m), x, m).mean().item()
@@ -208,11 +208,6 @@ def _resumed(batches:TensorBatches, step:int):
             if i >= skip: yield x
         epoch, skip = epoch + 1, 0
 
-def _set_lr(opts, scale:float):
-    "Set every parameter group's learning rate to `scale` times its first value."
-    for o in opts:
-        for pg in (o.param_groups if o is not None else []): pg["lr"] = pg.setdefault("initial_lr", pg["lr"]) * scale
-
 SAMPLES = 6 # validation photos in each sample grid
 
 def sample_grid(g, images:torch.Tensor, # uint8 `(N, 3, H, W)` photos, one column each
@@ -233,7 +228,7 @@ def _eval_line(p:dict, ck=None, grid=None) -> str:
 def _evaluate_and_save(state:TrainState, val_images:torch.Tensor, out, log=None, tb=None, keep:bool=False):
     "Add a validation point to the curve; save the run and a sample grid to `out` (if given; with `keep`, a copy of the checkpoint per evaluation); report it to `log` and TensorBoard `tb`."
     h = state.history
-    settings = NATIVE_SETTINGS if state.recipe.masks == "native" else EVAL_SETTINGS  # what the model is for
+    settings = MASKS[state.recipe.masks].scored_on  # what the model is for
     h["curve"].append(p := {"step": state.step, "minutes": h["train_seconds"] / 60, **val_psnr(state.generator, val_images, settings)})
     ck = grid = None
     if out is not None:  # a crash or a lost session keeps this much
@@ -252,6 +247,86 @@ class FitResult:
     generator:nn.Module
     discriminator:nn.Module|None
     history:dict
+
+# %% ../nbs/11_training.ipynb #e686c47f
+@dataclass
+class Run:
+    "One run as `fit` drives it: its state and what was set up around it."
+    state:TrainState
+    g:nn.Module # the generator that trains (wrapped by DDP on several processes)
+    d:nn.Module|None # the critic, likewise
+    batches:TensorBatches
+    masks:BatchMasks
+    budget:Budget
+    clock:Clock
+    schedules:list # `LambdaLR` over `lr_at`, one per optimiser (none without decay)
+    device:torch.device
+    dtype:torch.dtype|None # autocast dtype (None: full precision)
+    scaler:torch.amp.GradScaler
+    rank:int=0
+    joined:bool=False # this run joined the process group, so it leaves it
+    done:bool=False # the budget is spent
+
+    def step(self, x:torch.Tensor) -> dict:
+        "Train on the batch `x`: one `train_step`, the weight average, the history, the learning rates; its losses."
+        s, r = self.state, self.state.recipe
+        x = x.to(self.device, non_blocking=True)
+        if r.channels_last: x = x.contiguous(memory_format=torch.channels_last)
+        logs = train_step(self.g, self.d, s.opt_g, s.opt_d, x, self.masks(s.step, len(x), x.shape[-1]), r, d_for_g=unwrap(self.d), amp=self.dtype, scaler=self.scaler)
+        if s.ema is not None: s.ema.update_parameters(s.g)
+        s.step += 1; s.history["train_seconds"] = self.clock()
+        for k in ("d", "g", "rec"): s.history[k].append(logs.get(k, float("nan")))
+        for sched in self.schedules: sched.step()
+        self.done = self.budget.spent(s.step, s.history["train_seconds"])
+        return logs
+
+    def close(self):
+        "Leave the process group if this run joined it."
+        if self.joined and dist.is_initialized(): dist.destroy_process_group()
+
+# %% ../nbs/11_training.ipynb #baf78b7d
+def _set_up(recipe:Recipe, train_images:torch.Tensor, device, seed:int, resume, init, limits:tuple, amp:bool) -> Run:
+    "Join the process group, build the state (seeded, resumed or warm-started), and its batches, masks, budget, clock and schedules."
+    rank, world, local = dist_info(); joined = world > 1 and not dist.is_initialized()
+    device = _init_dist(world, local, device)
+    with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):  # seeds the networks, leaves the caller's numbers alone
+        torch.manual_seed(seed); state = new_state(recipe, device)
+    if resume: resume_state(state, resume)
+    elif init: warm_start(state, init)
+    g, d = (_wrap(state.g, device), _wrap(state.d, device)) if world > 1 else (state.g, state.d)
+    batches = TensorBatches(train_images, recipe.batch_size, flip=recipe.flip, seed=seed, rank=rank, world=world, sizes=recipe.sizes, crop=recipe.crop)
+    if len(batches) == 0: raise ValueError(f"{len(train_images)} training images are fewer than one batch of {recipe.batch_size}")
+    budget, clock = budget_for(*limits, len(batches)), Clock(state.history["train_seconds"])
+    opts = [o for o in (state.opt_g, state.opt_d) if o is not None and recipe.decay]
+    schedules = [LambdaLR(o, lambda _: lr_at(budget, state.step, clock())) for o in opts]  # the rate for the run's next step
+    dtype = amp_dtype(device) if amp else None
+    return Run(state, g, d, batches, BatchMasks(recipe.masks, recipe.batch_size, train_images.shape[-1], seed, rank, world, device), budget, clock,
+               schedules, device, dtype, torch.amp.GradScaler(device.type, enabled=dtype == torch.float16), rank, joined, budget.spent(state.step, clock()))
+
+# %% ../nbs/11_training.ipynb #b74b4642
+class _Report:
+    "What a run shows and keeps as it goes: a bar with its ETA, TensorBoard, and on rank 0 the evaluations and saves, when due."
+    def __init__(self, run:Run, out, val_images, eval_every, save_every, keep:bool, tensorboard:bool, progress:bool):
+        self.run, self.out, self.val, self.eval_every, self.save_every, self.keep, self.lead = run, out, val_images, eval_every, save_every, keep, run.rank == 0
+        self.bar, self.tb = _progress_bar(run.budget, run.state, not (progress and self.lead)), _tensorboard(out, tensorboard and self.lead)
+        self.log = (lambda line: self.bar.write(line, file=sys.stderr)) if progress and self.lead else None
+        self.last_eval = self.last_save = run.state.history["train_seconds"]
+
+    def after(self, logs:dict):
+        "After a step: the bar and TensorBoard; an evaluation and a save, or a save alone, when one is due."
+        s, t = self.run.state, self.run.state.history["train_seconds"]
+        self.bar.update(1 if self.run.budget.steps < math.inf else round(t) - self.bar.n)  # the bar counts what the budget limits
+        self.bar.set_postfix({"step": s.step} | {k: f"{v:.3f}" for k, v in logs.items()} | {"img/s": f"{s.step * s.recipe.batch_size / max(t, 1e-9):.1f}"}, refresh=False)
+        for k, v in logs.items(): self.tb and self.tb.add_scalar(f"loss/{k}", v, s.step)
+        if not self.lead: return
+        if self.val is not None and self.eval_every and (self.run.done or t - self.last_eval >= self.eval_every * 60):
+            with self.run.clock.paused(): _evaluate_and_save(s, self.val, self.out, self.log, self.tb, self.keep)
+            self.last_eval = self.last_save = t
+        elif self.out is not None and self.save_every and t - self.last_save >= self.save_every * 60:
+            with self.run.clock.paused(): save_run(self.out, s)
+            self.last_save = t
+
+    def close(self): self.bar.close(); self.tb and self.tb.close()
 
 # %% ../nbs/11_training.ipynb #ffa1f01d
 def _progress_bar(budget:Budget, state:TrainState, disable:bool) -> tqdm:
@@ -281,42 +356,17 @@ def fit(recipe:Recipe, train_images:torch.Tensor, # recipe; uint8 `(N, 3, H, W)`
         keep:bool=False, # with `out` and `eval_every`, also keep each evaluation's checkpoint as `checkpoint-STEP.pt`
         progress:bool=True) -> FitResult:
     "Train `recipe` on `train_images`; the trained models and the history (losses, validation curve, speed)."
-    rank, world, local = dist_info(); device = _init_dist(world, local, device)
-    state = new_state(recipe, device, seed)
-    if resume: resume_state(state, resume)
-    elif init: warm_start(state, init)
-    g, d = (_wrap(state.g, device), _wrap(state.d, device)) if world > 1 else (state.g, state.d)
-    batches = TensorBatches(train_images, recipe.batch_size, flip=recipe.flip, seed=seed, rank=rank, world=world, sizes=recipe.sizes, crop=recipe.crop)
-    if len(batches) == 0: raise ValueError(f"{len(train_images)} training images are fewer than one batch of {recipe.batch_size}")
-    masks_for = BatchMasks(recipe.masks, recipe.batch_size, train_images.shape[-1], seed, rank, world, device)
-    budget, h = budget_for(epochs, max_steps, minutes, len(batches)), state.history
-    dtype = amp_dtype(device) if amp else None; scaler = torch.amp.GradScaler(device.type, enabled=dtype == torch.float16)
-    clock, last_eval, last_save = Clock(h["train_seconds"]), h["train_seconds"], h["train_seconds"]
-    bar, tb = _progress_bar(budget, state, not progress or rank != 0), _tensorboard(out, tensorboard and rank == 0)
-    log = (lambda line: bar.write(line, file=sys.stderr)) if progress and rank == 0 else None
-    for x in ([] if budget.spent(state.step, clock()) else _resumed(batches, state.step)):
-        x = x.to(device, non_blocking=True)
-        if recipe.channels_last: x = x.contiguous(memory_format=torch.channels_last)
-        if recipe.decay: _set_lr((state.opt_g, state.opt_d), lr_at(budget, state.step, clock()))
-        logs = train_step(g, d, state.opt_g, state.opt_d, x, masks_for(state.step, len(x), x.shape[-1]), recipe, d_for_g=unwrap(d), amp=dtype, scaler=scaler)
-        if state.ema is not None: state.ema.update_parameters(state.g)
-        state.step += 1; h["train_seconds"] = clock()
-        for k in ("d", "g", "rec"): h[k].append(logs.get(k, float("nan")))
-        bar.update(1 if budget.steps < math.inf else round(h["train_seconds"]) - bar.n)  # the bar counts what the budget limits
-        bar.set_postfix({"step": state.step} | {k: f"{v:.3f}" for k, v in logs.items()} | {"img/s": f"{state.step * recipe.batch_size / max(h['train_seconds'], 1e-9):.1f}"}, refresh=False)
-        for k, v in logs.items(): tb and tb.add_scalar(f"loss/{k}", v, state.step)
-        done = budget.spent(state.step, h["train_seconds"])
-        if rank == 0 and val_images is not None and eval_every and (done or h["train_seconds"] - last_eval >= eval_every * 60):
-            with clock.paused(): _evaluate_and_save(state, val_images, out, log, tb, keep)
-            last_eval = last_save = h["train_seconds"]
-        elif rank == 0 and out is not None and save_every and h["train_seconds"] - last_save >= save_every * 60:
-            with clock.paused(): save_run(out, state)
-            last_save = h["train_seconds"]
-        if done: break
-    bar.close(); tb and tb.close()
-    h.update(steps=state.step, images=state.step * recipe.batch_size, images_per_s=state.step * recipe.batch_size / max(h["train_seconds"], 1e-9))
-    if out is not None and rank == 0: save_run(out, state)
-    return FitResult(state.generator, state.d, h)
+    run = _set_up(recipe, train_images, device, seed, resume, init, (epochs, max_steps, minutes), amp)
+    report = _Report(run, out, val_images, eval_every, save_every, keep, tensorboard, progress)
+    try:
+        for x in ([] if run.done else _resumed(run.batches, run.state.step)):
+            report.after(run.step(x))
+            if run.done: break
+    finally: report.close(); run.close()
+    s, h = run.state, run.state.history
+    h.update(steps=s.step, images=s.step * recipe.batch_size, images_per_s=s.step * recipe.batch_size / max(h["train_seconds"], 1e-9))
+    if out is not None and run.rank == 0: save_run(out, s)
+    return FitResult(s.generator, s.d, h)
 
 # %% ../nbs/11_training.ipynb #8771fb63
 def smooth(xs, k:int=50) -> np.ndarray:
@@ -335,44 +385,3 @@ def plot_losses(hists:dict, # title -> history with `d` and `g` per-step losses
         ax.set_title(title); ax.set_xlabel("step"); ax.legend()
     fig.tight_layout()
     return fig
-
-# %% ../nbs/11_training.ipynb #d75caaba
-@dashed_args(choices={"recipe": list(RECIPES), "criterion": list(CRITERIA)},
-             checks={"epochs": at_least(1), "max_steps": at_least(1), "minutes": above(0), "batch_size": at_least(1),
-                     "size": at_least(16), "eval_every": above(0), "save_every": above(0), "device": DEVICE_CHECK})
-@call_parse
-def train_cli(data:str=HUB_NAME, # Hub dataset name, `.parquet` file or image folder
-              recipe:str="default", # the training recipe (`seed` is the report's)
-              epochs:int=None, # passes over the training split (1 if no other limit is given)
-              max_steps:int=None, # stop after this many steps
-              minutes:float=None, # stop after this many minutes of training
-              batch_size:int=None, # global batch size (default: the recipe's)
-              criterion:str=None, # adversarial criterion override
-              out:str="runs/cat_inpaint", # output folder for checkpoint.pt and history.json
-              resume:str=None, # checkpoint to continue from
-              init:str=None, # a shipped model's name (e.g. cats64), model file or checkpoint to start the generator from
-              size:int=None, # image side, pixels (default: the recipe's)
-              seed:int=0, # random seed
-              eval_every:float=None, # validation hole PSNR, a checkpoint and a PNG grid of sample fills every this many training minutes
-              save_every:float=10, # a checkpoint at least every this many training minutes
-              tensorboard:bool=False, # also log to OUT/tensorboard (needs the tensorboard package)
-              amp:bool=False, # mixed precision: bfloat16 where the GPU has it, else float16 with loss scaling
-              keep:bool=False, # also keep each evaluation's checkpoint as OUT/checkpoint-STEP.pt
-              cache_dir:str="~/.cache/cat_inpaint", # where decoded images are cached ('' for none)
-              device:str=None): # cpu, cuda or mps (default: the best available)
-    "Train an inpainting GAN on the cats of `data` and save a checkpoint."
-    with cli_errors("cat_inpaint_train"):
-        r = get_recipe(recipe, batch_size=batch_size, criterion=criterion)
-        ck = Path(out)/"checkpoint.pt"
-        if ck.exists() and not (resume and Path(resume).resolve() == ck.resolve()):
-            raise FileExistsError(f"{ck} exists; choose another --out or pass --resume {ck}")
-        if resume: load_checkpoint(resume)  # fail before decoding anything
-        size = size or r.size
-        train_imgs = cached_split(data, "train", size, cache_dir or None, progress=True)
-        if r.dogs: train_imgs = torch.cat([train_imgs, cached_split(data, "dogs", size, cache_dir or None, progress=True)])
-        val_imgs = cached_split(data, "valid", size, cache_dir or None)[:VAL_SUBSET] if eval_every else None
-        h = fit(r, train_imgs, val_imgs, epochs=epochs, max_steps=max_steps, minutes=minutes, out=out, resume=resume, init=init,
-                device=device, seed=seed, eval_every=eval_every, save_every=save_every, tensorboard=tensorboard, amp=amp, keep=keep).history
-        if dist_info()[0] == 0:
-            print(json.dumps({"recipe": r.name, "steps": h["steps"], "images": h["images"], "minutes": round(h["train_seconds"] / 60, 2),
-                              "images_per_s": round(h["images_per_s"], 2), "checkpoint": str(ck), **(h["curve"][-1] if h["curve"] else {})}))

@@ -13,14 +13,12 @@ def run(cmd, *args, cwd=None, env=None, timeout=600):
                           env={**os.environ, **(env or {})})
 
 def run_here(script, *args):
-    "Run the console script function `script` in this process with `args`, as its console script would: the completed process."
-    out, err, argv = io.StringIO(), io.StringIO(), sys.argv
-    sys.argv, code = [script.__name__, *map(str, args)], 0
+    "Run the console script `script` (a `cli.Script`) in this process with `args`, as its console script would: the completed process."
+    out, err, code = io.StringIO(), io.StringIO(), 0
     try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err): script()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err): code = script([str(a) for a in args]) or 0
     except SystemExit as e: code = e.code if isinstance(e.code, int) else int(e.code is not None)
-    finally: sys.argv = argv
-    return subprocess.CompletedProcess(sys.argv, code, out.getvalue(), err.getvalue())
+    return subprocess.CompletedProcess([script.prog, *map(str, args)], code, out.getvalue(), err.getvalue())
 
 @pytest.fixture(scope="session")
 def toy(tmp_path_factory):

@@ -5,7 +5,8 @@ import numpy as np
 import pytest, torch
 from PIL import Image, ImageCms, PngImagePlugin
 from skimage import data as skdata
-from conftest import run
+from conftest import run, run_here
+from cat_inpaint.cli import remove_cli
 from test_cli import one_line_error
 
 SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
@@ -25,7 +26,7 @@ def scene(w, h) -> np.ndarray:
 
 @pytest.fixture(scope="module")
 def inp():
-    from cat_inpaint.inference import Inpainter
+    from cat_inpaint import Inpainter
     return Inpainter.from_pretrained(device="cpu")
 
 def psnr(a, b, keep) -> float:
@@ -48,7 +49,7 @@ def test_phone_jpeg_keeps_quality_and_metadata(tmp_path):
     src = tmp_path / "phone.jpg"
     Image.fromarray(scene(4032, 3024)).save(src, quality=92, exif=camera_exif(), icc_profile=SRGB, dpi=(72, 72))
     box = (2000, 1500, 2240, 1700); out = tmp_path / "clean.jpg"
-    p = run("cat_inpaint_remove", src, "--box", ",".join(map(str, box)), "--out", out)
+    p = run_here(remove_cli, src, "--box", ",".join(map(str, box)), "--out", out)
     assert p.returncode == 0, p.stderr
     a, b = Image.open(src), Image.open(out)
     assert b.quantization == a.quantization and b.layer == a.layer  # the photo's own tables and subsampling
@@ -102,13 +103,13 @@ def test_lossy_outputs_default_to_high_quality(tmp_path):
     "PNG in, JPEG out: quality 95 with 4:4:4 chroma by default, --quality to choose; lossy WebP in, WebP out: lossy at 95."
     src = tmp_path / "photo.png"; Image.fromarray(scene(400, 300)).save(src)
     for q, name in ((None, "high.jpg"), ("60", "low.jpg")):
-        p = run("cat_inpaint_remove", src, "--box", "10,10,60,60", "--out", tmp_path / name, *(["--quality", q] if q else []))
+        p = run_here(remove_cli, src, "--box", "10,10,60,60", "--out", tmp_path / name, *(["--quality", q] if q else []))
         assert p.returncode == 0, p.stderr
     high, low = Image.open(tmp_path / "high.jpg"), Image.open(tmp_path / "low.jpg")
     keep = outside_blocks((300, 400), (10, 10, 60, 60))
     assert psnr(high, Image.open(src), keep) > max(35, psnr(low, Image.open(src), keep) + 4) and high.layer[0][1:3] == (1, 1)  # 4:4:4
     Image.fromarray(scene(400, 300)).save(tmp_path / "lossy.webp", quality=80)
-    p = run("cat_inpaint_remove", tmp_path / "lossy.webp", "--box", "10,10,60,60", "--out", tmp_path / "out.webp")
+    p = run_here(remove_cli, tmp_path / "lossy.webp", "--box", "10,10,60,60", "--out", tmp_path / "out.webp")
     assert p.returncode == 0, p.stderr
     assert open(tmp_path / "out.webp", "rb").read()[12:16] != b"VP8L"
     assert psnr(Image.open(tmp_path / "out.webp"), Image.open(tmp_path / "lossy.webp"), keep) > 35
@@ -129,19 +130,19 @@ def test_sixteen_bit_grey(tmp_path):
     "16-bit in gives 16-bit out, exact outside the hole; a .jpg output is refused in one line, before the work."
     deep = (np.asarray(Image.fromarray(scene(160, 120)).convert("L"), np.uint16) * 257 + 3); src = tmp_path / "scan.png"
     Image.fromarray(deep).save(src)
-    p = run("cat_inpaint_remove", src, "--box", "40,40,90,80", "--out", tmp_path / "out.png")
+    p = run_here(remove_cli, src, "--box", "40,40,90,80", "--out", tmp_path / "out.png")
     assert p.returncode == 0, p.stderr
     out = Image.open(tmp_path / "out.png"); assert out.mode == "I;16"
     keep = np.ones((120, 160), bool); keep[38:82, 38:92] = False
     assert np.array_equal(np.asarray(out)[keep], deep[keep]) and not np.array_equal(np.asarray(out), deep)
-    one_line_error(run("cat_inpaint_remove", src, "--box", "40,40,90,80", "--out", tmp_path / "out.jpg"), "cat_inpaint_remove", "write .png or .tif to keep them")
+    one_line_error(run_here(remove_cli, src, "--box", "40,40,90,80", "--out", tmp_path / "out.jpg"), "cat_inpaint_remove", "write .png or .tif to keep them")
     assert not (tmp_path / "out.jpg").exists()
 
 def test_cmyk(tmp_path):
     "A CMYK JPEG converts to RGB for PNG, and stays CMYK (exact outside the hole's blocks) as JPEG."
     src = tmp_path / "print.jpg"; Image.fromarray(scene(200, 160)).convert("CMYK").save(src, quality=95)
     for name, mode in (("out.png", "RGB"), ("out.jpg", "CMYK")):
-        p = run("cat_inpaint_remove", src, "--box", "50,50,100,100", "--out", tmp_path / name)
+        p = run_here(remove_cli, src, "--box", "50,50,100,100", "--out", tmp_path / name)
         assert p.returncode == 0, p.stderr
         assert Image.open(tmp_path / name).mode == mode
     keep = outside_blocks((160, 200), (50, 50, 100, 100))
@@ -151,7 +152,7 @@ def test_cmyk(tmp_path):
 def test_animated_image_is_refused(tmp_path):
     frames = [Image.fromarray(scene(64, 48)), Image.new("RGB", (64, 48), "red")]
     frames[0].save(tmp_path / "anim.gif", save_all=True, append_images=frames[1:])
-    one_line_error(run("cat_inpaint_remove", tmp_path / "anim.gif", "--box", "1,1,9,9", "--out", tmp_path / "o.gif"), "cat_inpaint_remove", "has 2 frames")
+    one_line_error(run_here(remove_cli, tmp_path / "anim.gif", "--box", "1,1,9,9", "--out", tmp_path / "o.gif"), "cat_inpaint_remove", "has 2 frames")
 
 @pytest.mark.parametrize("kind", ["alpha_only", "paint_on_transparent_white"])
 def test_masks_with_transparency(tmp_path, inp, kind):
@@ -179,11 +180,11 @@ def test_remove_checks_its_arguments(inp):
 
 def test_small_cli_messages(tmp_path):
     photo = tmp_path / "p.png"; Image.fromarray(scene(100, 80)).save(photo)
-    one_line_error(run("cat_inpaint_remove", photo, "--box", "-10,-10,50,50", "--out", tmp_path / "o.png"), "cat_inpaint_remove", "box (-10, -10, 50, 50) is not inside the 100x80 image")
-    one_line_error(run("cat_inpaint_remove", photo, "--box", "10,10,50,50", "--dilate", "100000", "--out", tmp_path / "o.png"), "cat_inpaint_remove", "grown by 100000 pixels covers the whole image")
+    one_line_error(run_here(remove_cli, photo, "--box", "-10,-10,50,50", "--out", tmp_path / "o.png"), "cat_inpaint_remove", "box (-10, -10, 50, 50) is not inside the 100x80 image")
+    one_line_error(run_here(remove_cli, photo, "--box", "10,10,50,50", "--dilate", "100000", "--out", tmp_path / "o.png"), "cat_inpaint_remove", "grown by 100000 pixels covers the whole image")
     # the output folder is checked before the model loads: a missing folder is reported even with a missing model
-    one_line_error(run("cat_inpaint_remove", photo, "--box", "10,10,50,50", "--checkpoint", tmp_path / "nope.pt", "--out", tmp_path / "no" / "o.png"), "cat_inpaint_remove", f"no such folder: {tmp_path / 'no'}")
-    one_line_error(run("cat_inpaint_remove", photo, "--box", "10,10,50,50", "--quality", "0", "--out", tmp_path / "o.jpg"), "cat_inpaint_remove", "--quality: must be from 1 to 100")
+    one_line_error(run_here(remove_cli, photo, "--box", "10,10,50,50", "--checkpoint", tmp_path / "nope.pt", "--out", tmp_path / "no" / "o.png"), "cat_inpaint_remove", f"no such folder: {tmp_path / 'no'}")
+    one_line_error(run_here(remove_cli, photo, "--box", "10,10,50,50", "--quality", "0", "--out", tmp_path / "o.jpg"), "cat_inpaint_remove", "--quality: must be from 1 to 100")
     assert not list(tmp_path.glob("o.*"))
 
 def test_write_error_names_the_destination(tmp_path, inp):

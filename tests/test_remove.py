@@ -3,7 +3,8 @@ import numpy as np
 import pytest
 from PIL import Image
 from skimage import data as skdata
-from conftest import run
+from conftest import run, run_here
+from cat_inpaint.cli import remove_cli
 from test_cli import one_line_error
 
 @pytest.fixture
@@ -23,23 +24,23 @@ def test_remove_box(photo, tmp_path):
     assert changed.size and changed.min(0).tolist() >= [300 - 3, 400 - 3] and changed.max(0).tolist() <= [420 + 2, 520 + 2]
 
 def test_remove_mask_poisson_and_python_agree(photo, tmp_path):
-    from cat_inpaint.inference import Inpainter
+    from cat_inpaint import Inpainter
     m = np.zeros((768, 1024), np.uint8); m[100:160, 700:800] = 255; Image.fromarray(m).save(tmp_path / "m.png")
     out = tmp_path / "out.png"
-    p = run("cat_inpaint_remove", photo, "--mask", tmp_path / "m.png", "--out", out, "--blend", "poisson")
+    p = run_here(remove_cli, photo, "--mask", tmp_path / "m.png", "--out", out, "--blend", "poisson")
     assert p.returncode == 0, p.stderr
     expected = Inpainter.from_pretrained(device="cpu")(photo, tmp_path / "m.png", blend="poisson")
     assert np.array_equal(np.asarray(Image.open(out)), np.asarray(expected))
 
 def test_refuses_to_overwrite_input(photo):
     before = photo.read_bytes()
-    one_line_error(run("cat_inpaint_remove", photo, "--box", "1,1,50,50", "--out", photo), "cat_inpaint_remove", "refusing to overwrite")
+    one_line_error(run_here(remove_cli, photo, "--box", "1,1,50,50", "--out", photo), "cat_inpaint_remove", "refusing to overwrite")
     assert photo.read_bytes() == before
 
 def test_empty_mask_warns_and_copies(photo, tmp_path):
     Image.new("L", (1024, 768)).save(tmp_path / "empty.png")
     out = tmp_path / "out.png"
-    p = run("cat_inpaint_remove", photo, "--mask", tmp_path / "empty.png", "--out", out)
+    p = run_here(remove_cli, photo, "--mask", tmp_path / "empty.png", "--out", out)
     assert p.returncode == 0 and "warning" in p.stderr and "empty" in p.stderr
     assert np.array_equal(np.asarray(Image.open(out)), np.asarray(Image.open(photo)))
 
@@ -61,11 +62,11 @@ def _bad_inputs(photo, tmp):
 
 def test_bad_inputs(photo, tmp_path):
     for args, text in _bad_inputs(photo, tmp_path):
-        one_line_error(run("cat_inpaint_remove", *args, "--out", tmp_path / "o.png"), "cat_inpaint_remove", text)
+        one_line_error(run_here(remove_cli, *args, "--out", tmp_path / "o.png"), "cat_inpaint_remove", text)
         assert not (tmp_path / "o.png").exists()
 
 def test_python_api_errors(photo, tmp_path):
-    from cat_inpaint.inference import Inpainter, RemovalError
+    from cat_inpaint import Inpainter, RemovalError
     inp = Inpainter.from_pretrained(device="cpu")
     for args, text in _bad_inputs(photo, tmp_path)[:6]:
         with pytest.raises(RemovalError, match=text.split(" but")[0]):
@@ -79,12 +80,12 @@ def test_folder_of_photos(photo, tmp_path):
     (photos / "c.jpg").write_bytes(photo.read_bytes()[:2000]); img.save(photos / "d.png"); (photos / "notes.txt").write_text("skip me")
     m = np.zeros((240, 320), np.uint8); m[100:140, 150:200] = 255
     for n in ("a", "b", "c"): Image.fromarray(m).save(masks / f"{n}.png")
-    p = run("cat_inpaint_remove", photos, "--mask-dir", masks, "--out", out)
+    p = run_here(remove_cli, photos, "--mask-dir", masks, "--out", out)
     assert p.returncode == 1, p.stderr
     assert sorted(f.name for f in out.iterdir()) == ["a.jpg", "b.png"]
     assert "skipped c.jpg" in p.stderr and "skipped d.png: no mask" in p.stderr and "2 of 4 photos" in p.stderr
     src, res = np.asarray(img), np.asarray(Image.open(out / "b.png"))
     keep = np.ones((240, 320), bool); keep[97:143, 147:203] = False
     assert np.array_equal(src[keep], res[keep]) and not np.array_equal(src, res)
-    one_line_error(run("cat_inpaint_remove", photos, "--box", "1,1,9,9", "--out", photos), "cat_inpaint_remove", "new folder")
-    one_line_error(run("cat_inpaint_remove", photos, "--mask", masks / "a.png", "--out", out), "cat_inpaint_remove", "--mask-dir or --box")
+    one_line_error(run_here(remove_cli, photos, "--box", "1,1,9,9", "--out", photos), "cat_inpaint_remove", "new folder")
+    one_line_error(run_here(remove_cli, photos, "--mask", masks / "a.png", "--out", out), "cat_inpaint_remove", "--mask-dir or --box")
