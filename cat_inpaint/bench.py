@@ -14,12 +14,13 @@ from torch import nn
 from .core import seed_everything
 from .data import CatDataset, cached_split, load_splits, TensorBatches
 from .masks import create_masks, mask_images
-from .generator import forward_flops
-from .recipes import RECIPES, get_recipe, build_models, build_optimizers
+from .generator import Generator, forward_flops
+from .discriminator import Discriminator
+from .recipes import RECIPES, get_recipe, build_models, build_optimizers, memory_format
 from .training import train, fit, BatchMasks
 
 # %% auto #0
-__all__ = ['matmul_gflops', 'train_flops', 'import_seconds', 'import_row', 'run_row', 'benchmark', 'bench_table']
+__all__ = ['matmul_gflops', 'train_flops', 'import_seconds', 'import_row', 'run_row', 'seed_speedup', 'benchmark', 'bench_table']
 
 # %% ../nbs/17_benchmarks.ipynb #b7aee8d2
 def matmul_gflops(n:int=1024, reps:int=20) -> float:
@@ -59,24 +60,31 @@ def _data_cached(source, n):
     return {"images_per_s": 8 / _timed(step, 2, min(n, len(imgs)) // 8 - 2), "one_time_decode_s": decode, "decoded_images": len(imgs)}
 
 # %% ../nbs/17_benchmarks.ipynb #a117065a
+def _spread(step_s, batch:int) -> dict:
+    "Images per second at the median step, and at the slow (90th percentile) and fast (10th) step times."
+    t = np.asarray(step_s)
+    return {"images_per_s_median": batch / np.median(t), "images_per_s_slow": batch / np.percentile(t, 90), "images_per_s_fast": batch / np.percentile(t, 10)}
+
 def _train_report(source, n):
-    seed_everything(0); r = RECIPES["seed"]; g, d = build_models(r); og, od = build_optimizers(r, g, d)
+    "The report's loop as the report runs it: its networks as built (PyTorch's default layout), its data loader, one step at a time."
+    seed_everything(0); r = RECIPES["seed"]; g, d = Generator(), Discriminator(); og, od = build_optimizers(r, g, d)
     dl = torch.utils.data.DataLoader(CatDataset(load_splits(source)["train"], create_masks(1)[0]), batch_size=8, shuffle=True)
-    train(g, d, dl, None, nn.BCELoss(), og, od, epochs=1, max_steps=2)  # warm-up
-    t = time.perf_counter(); train(g, d, dl, None, nn.BCELoss(), og, od, epochs=1, max_steps=n)
-    ips = 8 * n / (time.perf_counter() - t)
-    return {"images_per_s": ips, "gflop_per_image": train_flops(r, report_loop=True) / 1e9}
+    run = lambda: train(g, d, dl, None, nn.BCELoss(), og, od, epochs=1, max_steps=1, progress=False)
+    for _ in range(2): run()  # warm-up
+    times = [_timed(run, 0, 1) for _ in range(n)]
+    return {"images_per_s": 8 * n / sum(times), **_spread(times, 8), "gflop_per_image": train_flops(r, report_loop=True) / 1e9}
 
 def _train_recipe(source, n, name, cache_dir=None):
     r = get_recipe(name); imgs = cached_split(source, "train", 64, cache_dir)
     fit(r, imgs, max_steps=2, progress=False)  # warm-up (first-call allocations)
     h = fit(r, imgs, max_steps=n, progress=False).history
-    return {"images_per_s": h["images_per_s"], "batch_size": r.batch_size, "gflop_per_image": train_flops(r) / 1e9, "cached_images": len(imgs)}
+    return {"images_per_s": h["images_per_s"], **_spread(h["step_s"], r.batch_size), "batch_size": r.batch_size,
+            "gflop_per_image": train_flops(r) / 1e9, "cached_images": len(imgs)}
 
 # %% ../nbs/17_benchmarks.ipynb #965784d4
 @torch.no_grad()
 def _inference(name):
-    g, _ = build_models(RECIPES[name]); g.eval(); fmt = torch.channels_last if RECIPES[name].channels_last else torch.contiguous_format
+    g, _ = build_models(RECIPES[name]); g.eval(); fmt = memory_format("cpu")
     (x1, m1), (x256, m256) = [(torch.rand(n, 3, 64, 64).contiguous(memory_format=fmt), create_masks(n).contiguous(memory_format=fmt)) for n in (1, 256)]
     return {"ms_per_image_batch1": 1000 * _timed(lambda: g(x1, m1), 3, 30), "images_per_s_batch256": 256 / _timed(lambda: g(x256, m256), 1, 3)}
 
@@ -115,6 +123,18 @@ def run_row(kind:str, threads:int|None=None, **args) -> dict:
         res = ex.submit(_row, kind, args | {"threads": threads or torch.get_num_threads()}).result()
     return {"row": kind, **{k: v for k, v in args.items() if k not in ("source", "cache_dir")}, **res}
 
+# %% ../nbs/17_benchmarks.ipynb #42dfb3c6
+def seed_speedup(source:str, # photos (parquet, folder or Hub name)
+                 steps:int=30, # timed steps per row
+                 repeats:int=5, # rounds of the two rows, in turn
+                 cache_dir:str|None="~/.cache/cat_inpaint") -> dict:
+    "`fit`'s `seed` recipe against the report's loop: each round's two rows and the ratio of their median images per second."
+    rounds = []
+    for _ in range(repeats):
+        rep, rec = run_row("train_report", source=source, n=steps), run_row("train_recipe", source=source, n=steps, name="seed", cache_dir=cache_dir)
+        rounds.append({"report": rep["images_per_s_median"], "seed": rec["images_per_s_median"], "ratio": rec["images_per_s_median"] / rep["images_per_s_median"]})
+    return {"steps": steps, "rounds": rounds, "worst_ratio": min(r["ratio"] for r in rounds), "machine": platform.processor() or platform.machine(), "threads": torch.get_num_threads()}
+
 # %% ../nbs/17_benchmarks.ipynb #f17accf6
 def benchmark(source:str, # photos (parquet, folder or Hub name)
               steps:int=20, # timed training steps per row
@@ -139,11 +159,12 @@ def benchmark(source:str, # photos (parquet, folder or Hub name)
 # %% ../nbs/17_benchmarks.ipynb #39553edc
 def bench_table(rows:list) -> str:
     "Markdown summary of benchmark `rows`."
-    out = ["| row | images/s | GFLOP/image | fraction of matmul peak | peak RSS (MB) |", "|---|---|---|---|---|"]
+    out = ["| row | images/s | median step (slow-fast steps) | GFLOP/image | fraction of matmul peak | peak RSS (MB) |", "|---|---|---|---|---|---|"]
     for r in rows:
         if r["row"] in ("matmul_1024_fp32", "import", "removal"): continue  # reported apart
         name = r["row"] + (f" {r['name']}" if "name" in r else "")
         ips = r.get("images_per_s", r.get("images_per_s_batch256"))
         extra = f" ({r['ms_per_image_batch1']:.1f} ms/image at batch 1)" if "ms_per_image_batch1" in r else ""
-        out.append(f"| {name}{extra} | {ips:.1f} | {r.get('gflop_per_image', float('nan')):.2f} | {r.get('fraction_of_matmul_peak', float('nan')):.2f} | {r['peak_rss_mb']:.0f} |")
+        spread = f"{r['images_per_s_median']:.1f} ({r['images_per_s_slow']:.1f}-{r['images_per_s_fast']:.1f})" if "images_per_s_median" in r else ""
+        out.append(f"| {name}{extra} | {ips:.1f} | {spread} | {r.get('gflop_per_image', float('nan')):.2f} | {r.get('fraction_of_matmul_peak', float('nan')):.2f} | {r['peak_rss_mb']:.0f} |")
     return "\n".join(out)

@@ -16,13 +16,13 @@ from .pretrained import read_checkpoint, load_generator
 from .recipes import Recipe, recipe_from_dict, build_models, build_optimizers
 
 # %% auto #0
-__all__ = ['new_history', 'TrainState', 'new_state', 'unwrap', 'save_checkpoint', 'save_run', 'load_checkpoint', 'check_resume',
-           'resume_state', 'warm_start']
+__all__ = ['PER_STEP', 'new_history', 'TrainState', 'new_state', 'unwrap', 'save_checkpoint', 'save_run', 'load_checkpoint',
+           'check_resume', 'resume_state', 'warm_start']
 
 # %% ../nbs/10_checkpoint.ipynb #956263b7
 def new_history() -> dict:
-    "An empty history: per-step losses, the validation curve, seconds of training."
-    return {"d": [], "g": [], "rec": [], "curve": [], "train_seconds": 0.0}
+    "An empty history: per-step losses and durations, the validation curve, seconds of training."
+    return {"d": [], "g": [], "rec": [], "step_s": [], "curve": [], "train_seconds": 0.0}
 
 @dataclass
 class TrainState:
@@ -62,11 +62,13 @@ def save_checkpoint(path, state:TrainState) -> Path:
     with atomic_write(path) as tmp: torch.save(ck, tmp)
     return Path(path)
 
+PER_STEP = ("d", "g", "rec", "step_s") # the history's per-step lists: in the checkpoint, not in `history.json`
+
 def save_run(out, state:TrainState):
     "Write `checkpoint.pt` and `history.json` (the validation curve and speed, not the per-step losses) into the folder `out`."
     save_checkpoint(Path(out)/"checkpoint.pt", state)
     with atomic_write(Path(out)/"history.json") as tmp:
-        tmp.write_text(json.dumps({k: v for k, v in state.history.items() if k not in ("d", "g", "rec")}, indent=1))
+        tmp.write_text(json.dumps({k: v for k, v in state.history.items() if k not in PER_STEP}, indent=1))
 
 # %% ../nbs/10_checkpoint.ipynb #dc33ad80
 def load_checkpoint(path) -> dict:

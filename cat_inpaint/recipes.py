@@ -13,7 +13,7 @@ from .discriminator import DISCRIMINATORS, build_discriminator
 from .losses import CRITERIA, REC_LOSSES
 
 # %% auto #0
-__all__ = ['RECIPES', 'Recipe', 'recipe_from_dict', 'get_recipe', 'build_models', 'build_optimizers']
+__all__ = ['RECIPES', 'Recipe', 'recipe_from_dict', 'get_recipe', 'memory_format', 'build_models', 'build_optimizers']
 
 # %% ../nbs/09_recipes.ipynb #9e6f3c72
 def _check(what:str, value, allowed):
@@ -42,7 +42,6 @@ class Recipe:
     betas:tuple=(0.9, 0.999) # Adam's
     flip:bool=False # mirror half of each batch left-right
     decay:bool=False # lower the learning rate linearly to 10% over the last 30% of the run
-    channels_last:bool=False # NHWC memory layout: faster convolutions on CPUs for the U-Net
     clip_grad:float=0.0 # if > 0, clip the generator's gradient norm to this (a guard against the rare huge step)
     ema:float=0.0 # if > 0, also keep an exponential moving average of the generator's weights with this decay; it is the one evaluated and shipped
 
@@ -70,16 +69,16 @@ class Recipe:
 # %% ../nbs/09_recipes.ipynb #2b85c86e
 _MODERN = dict(batch_size=32, lr_g=1e-3, lr_d=1e-3, betas=(0.5, 0.999), decay=True)
 _PREFILLED = dict(discriminator="patch", criterion="hinge", rec_weight=1.0, adv_weight=0.003, masks="mixed", flip=True,
-                  channels_last=True, ema=0.995, clip_grad=1.0, **(_MODERN | dict(lr_g=5e-4)))
+                  ema=0.995, clip_grad=1.0, **(_MODERN | dict(lr_g=5e-4)))
 _NATIVE = dict(generator="unet", generator_args={"prefill": "biharmonic"},
                **(_PREFILLED | dict(masks="native", size=128, sizes=(128, 128, 96, 64), crop=0.5, dogs=True, adv_weight=0.01, lr_g=2e-4)))
 RECIPES = {r.name: r for r in [
     Recipe("seed"),
     Recipe("seed_l1", rec_weight=1.0, adv_weight=0.01, **(_MODERN | dict(lr_g=2e-4, lr_d=2e-4))),
-    Recipe("unet_l1", generator="unet", discriminator=None, rec_weight=1.0, adv_weight=0.0, channels_last=True, **_MODERN),
-    Recipe("unet_patch", generator="unet", discriminator="patch", criterion="hinge", rec_weight=1.0, adv_weight=0.01, channels_last=True, **_MODERN),
+    Recipe("unet_l1", generator="unet", discriminator=None, rec_weight=1.0, adv_weight=0.0, **_MODERN),
+    Recipe("unet_patch", generator="unet", discriminator="patch", criterion="hinge", rec_weight=1.0, adv_weight=0.01, **_MODERN),
     Recipe("unet_mixed", generator="unet", discriminator="patch", criterion="hinge", rec_weight=1.0, adv_weight=0.01,
-           masks="mixed", flip=True, channels_last=True, **_MODERN),
+           masks="mixed", flip=True, **_MODERN),
     Recipe("unet_smooth", generator="unet", generator_args={"prefill": "smooth"}, **_PREFILLED),
     Recipe("default", generator="unet", generator_args={"prefill": "biharmonic"}, **_PREFILLED),  # the same run on a better first guess
     Recipe("deep", generator="unet", generator_args={"prefill": "biharmonic", "dilations": (1, 2), "deep": (1, 2, 1, 2)}, **_PREFILLED),
@@ -100,9 +99,13 @@ def get_recipe(name:str, **overrides) -> Recipe:
     return replace(RECIPES[name], **{k: v for k, v in overrides.items() if v is not None})
 
 # %% ../nbs/09_recipes.ipynb #4686d9ef
+def memory_format(device=None) -> torch.memory_format:
+    "NHWC (`channels_last`), the faster layout for convolutions on CPUs and GPUs, except on Apple's MPS, where NHWC kernels are incomplete."
+    return torch.contiguous_format if torch.device(device or "cpu").type == "mps" else torch.channels_last
+
 def build_models(recipe:Recipe, device=None) -> tuple:
-    "Fresh generator and critic (None without one) of `recipe` on `device`, in the recipe's memory layout."
-    fmt = torch.channels_last if recipe.channels_last else torch.contiguous_format
+    "Fresh generator and critic (None without one) of `recipe` on `device`, in the device's faster memory layout."
+    fmt = memory_format(device)
     g = build_generator(recipe.generator, **recipe.generator_args).to(device or "cpu", memory_format=fmt)
     d = build_discriminator(recipe.discriminator).to(device or "cpu", memory_format=fmt) if recipe.discriminator else None
     return g, d

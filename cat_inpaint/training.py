@@ -20,7 +20,7 @@ from .masks import MASKS, EVAL_SETTINGS, create_masks, mask_images, composite, e
 from .metrics import hole_psnr
 from .generator import complete
 from .pretrained import fill
-from .recipes import Recipe
+from .recipes import Recipe, memory_format
 from .losses import CRITERIA, reconstruction_loss
 from .checkpoint import TrainState, new_state, resume_state, warm_start, save_run, unwrap
 
@@ -41,14 +41,15 @@ def train(g, d, # generator and discriminator
           train_loader, val_loader, # report DataLoaders of `(masked_image, ground_truth)`
           criterion, optimizer_g, optimizer_d, # criterion on the discriminator's output, e.g. `nn.BCELoss()`
           epochs:int, verbose:bool=False, show_images:bool=False, # print epoch averages; preview a validation batch each epoch
-          device=None, max_steps:int|None=None): # default: the generator's device; stop each epoch after `max_steps`
+          device=None, max_steps:int|None=None, # default: the generator's device; stop each epoch after `max_steps`
+          progress:bool=True): # show a progress bar
     "The report's adversarial training loop; returns per-step discriminator and generator losses."
     device = device or next(g.parameters()).device
     d_losses, g_losses = [], []
     for epoch in range(epochs):
         g.train(); d.train()
         n = min(len(train_loader), max_steps or len(train_loader))
-        for i, (masked, truth) in enumerate(tqdm(train_loader, total=n, desc=f"epoch {epoch + 1}/{epochs}", leave=False)):
+        for i, (masked, truth) in enumerate(tqdm(train_loader, total=n, desc=f"epoch {epoch + 1}/{epochs}", leave=False, disable=not progress)):
             if i == n: break
             if show_images and i == 0:
                 import matplotlib.pyplot as plt  # only the report's previews draw
@@ -270,9 +271,9 @@ class Run:
     def step(self, x:torch.Tensor) -> dict:
         "Train on the batch `x`: one `train_step`, the weight average, the history, the learning rates; its losses."
         s, r = self.state, self.state.recipe
-        x = x.to(self.device, non_blocking=True)
-        if r.channels_last: x = x.contiguous(memory_format=torch.channels_last)
+        x, t = x.to(self.device, non_blocking=True).contiguous(memory_format=memory_format(self.device)), time.perf_counter()
         logs = train_step(self.g, self.d, s.opt_g, s.opt_d, x, self.masks(s.step, len(x), x.shape[-1]), r, d_for_g=unwrap(self.d), amp=self.dtype, scaler=self.scaler)
+        s.history.setdefault("step_s", []).append(time.perf_counter() - t)  # each step's own cost: the benchmarks report their spread
         if s.ema is not None: s.ema.update_parameters(s.g)
         s.step += 1; s.history["train_seconds"] = self.clock()
         for k in ("d", "g", "rec"): s.history[k].append(logs.get(k, float("nan")))
