@@ -23,6 +23,7 @@ requirements = cfg.get('requirements','').split()
 min_python = cfg['min_python']
 lic = licenses.get(cfg['license'].lower(), (cfg['license'], None))
 dev_requirements = (cfg.get('dev_requirements') or '').split()
+app_requirements = (cfg.get('app_requirements') or '').split()
 
 setuptools.setup(
     name = cfg['lib_name'],
@@ -35,10 +36,10 @@ setuptools.setup(
     url = cfg['git_url'],
     packages = setuptools.find_packages(include=[cfg['lib_path'], cfg['lib_path'] + '.*']),
     # the shipped pretrained generator (safetensors + JSON card) travels inside the wheel
-    package_data = {cfg['lib_path']: ['weights/*.safetensors', 'weights/*.json', 'results/*.json', 'results/*.jsonl']},
+    package_data = {cfg['lib_path']: ['weights/*.safetensors', 'weights/*.json', 'results/*.json', 'results/*.jsonl', 'app.ipynb']},
     include_package_data = True,
     install_requires = requirements,
-    extras_require={ 'dev': dev_requirements },
+    extras_require={ 'dev': dev_requirements, 'app': app_requirements },
     dependency_links = cfg.get('dep_links','').split(),
     python_requires  = '>=' + cfg['min_python'],
     long_description = open('README.md', encoding='utf-8').read(),

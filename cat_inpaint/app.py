@@ -4,7 +4,8 @@
 
 # %% ../nbs/14_app.ipynb #71bc11fe
 from __future__ import annotations
-import base64, io, math, sys
+import io, math, os, subprocess, sys, tempfile, threading, time
+from contextlib import contextmanager
 from pathlib import Path
 import cv2, numpy as np
 from PIL import Image
@@ -13,7 +14,7 @@ from .photos import RemovalError, open_image, save_photo
 from .removal import Inpainter
 
 # %% auto #0
-__all__ = ['MASK_PAINT', 'MaskPainter', 'RemovalApp']
+__all__ = ['MASK_PAINT', 'BUSY_AFTER', 'PAGE', 'MaskPainter', 'Host', 'ColabHost', 'current_host', 'saver', 'RemovalApp', 'serve']
 
 # %% ../nbs/14_app.ipynb #63eef1e1
 class MaskPainter:
@@ -50,120 +51,217 @@ class MaskPainter:
         "`img` at the preview's size."
         return img if img.size == self.preview_size else img.resize(self.preview_size, Image.Resampling.LANCZOS)
 
-# %% ../nbs/14_app.ipynb #3c69a964
+    def overlay(self, colour:tuple=(255, 0, 0, 115)) -> np.ndarray: # RGBA of a masked preview pixel
+        "The mask at the preview's size, as an RGBA image: `colour` on every preview pixel that covers a masked photo pixel."
+        m = self.mask if self.scale == 1 else cv2.resize(self.mask.astype(np.float32), self.preview_size, interpolation=cv2.INTER_AREA) > 0
+        out = np.zeros((*m.shape, 4), np.uint8); out[m.astype(bool)] = colour
+        return out
+
+# %% ../nbs/14_app.ipynb #bb562cc8
+def _first_upload(value) -> tuple:
+    "`(bytes, name)` of the first file of a `FileUpload` value (ipywidgets 7 dict or 8 tuple), or `(None, None)`."
+    items = list(value.values()) if isinstance(value, dict) else list(value)
+    return (bytes(items[0]["content"]), items[0].get("name") or items[0].get("metadata", {}).get("name")) if items else (None, None)
+
+class Host:
+    "Jupyter, JupyterLab or Voilà: ipywidgets' upload button, and downloads handed to the page from memory."
+    def enable_widgets(self): pass
+    def upload_widget(self, load): # `load(data, name)` is called with each uploaded photo
+        import ipywidgets as W
+        up = W.FileUpload(accept="image/*", description="Photo", icon="")  # no icon: its font comes from a CDN, missing offline
+        up.observe(lambda change: load(*_first_upload(change["new"])), names="value")
+        return up
+    def download(self, saver, name:str, data:bytes, mime:str): saver.save(name, data, mime)
+
+class ColabHost(Host):
+    "Colab: its custom widget manager, its own upload dialog (any size) and its download."
+    def enable_widgets(self):
+        from google.colab import output; output.enable_custom_widget_manager()  # ipycanvas is a custom widget
+    def upload_widget(self, load):
+        import ipywidgets as W
+        button = W.Button(description="Upload photo")
+        def pick(_):
+            from google.colab import files
+            if got := files.upload(): name, data = next(iter(got.items())); load(data, name)
+        button.on_click(pick); return button
+    def download(self, saver, name:str, data:bytes, mime:str):
+        from google.colab import files
+        path = Path(tempfile.mkdtemp())/name; path.write_bytes(data); files.download(str(path))
+
+def current_host() -> Host:
+    "The `Host` of this kernel: Colab where `google.colab` is loaded, else a plain Jupyter front end."
+    return ColabHost() if "google.colab" in sys.modules else Host()
+
+# %% ../nbs/14_app.ipynb #bb0cc86a
+_SAVER_JS = """
+export default {
+  render({ model }) {
+    // every view of the widget hears each message: the first one to see its id saves it, the others skip it
+    const seen = (globalThis.__catInpaintSaved ??= new Set());
+    const save = (msg, buffers) => {
+      if (seen.has(msg.id)) return; seen.add(msg.id);
+      const url = URL.createObjectURL(new Blob([buffers[0]], { type: msg.type }));
+      const a = Object.assign(document.createElement("a"), { href: url, download: msg.name });
+      document.body.appendChild(a); a.click(); a.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 60000);
+    };
+    model.on("msg:custom", save);
+    return () => model.off("msg:custom", save);
+  }
+};
+"""
+
+def saver():
+    "A widget that hands bytes to the browser as a file download, from memory: nothing is written on the server."
+    import anywidget  # here: the app's own dependency, not removal's
+    class Saver(anywidget.AnyWidget):
+        _esm = _SAVER_JS
+        def save(self, name:str, data:bytes, mime:str): # the file's name, contents and type
+            self.send({"name": name, "type": mime, "id": f"{id(self)}-{time.time_ns()}"}, buffers=[data])
+    return Saver()
+
+# %% ../nbs/14_app.ipynb #56818f54
+MASK_PAINT = "rgba(255, 0, 0, 0.45)" # the stroke or box being drawn
+BUSY_AFTER = 0.3 # seconds of work before the page shows it (a quicker removal shows nothing in between)
+
 def _png_bytes(img:Image.Image) -> bytes:
     b = io.BytesIO(); img.save(b, format="PNG"); return b.getvalue()
-
-def _upload_content(value) -> bytes|None:
-    "Bytes of the first file of a `FileUpload` value (ipywidgets 7 dict or 8 tuple)."
-    items = list(value.values()) if isinstance(value, dict) else list(value)
-    return bytes(items[0]["content"]) if items else None
-
-MASK_PAINT = "rgba(255, 0, 0, 0.45)" # how the painted mask shows over the preview
-
-def _on_colab() -> bool: return "google.colab" in sys.modules
 
 def _canvas():
     "`ipycanvas`, or None where it is not installed (the app then uses box sliders)."
     try: import ipycanvas; return ipycanvas
     except ImportError: return None
 
-# %% ../nbs/14_app.ipynb #0aee4bc2
+# %% ../nbs/14_app.ipynb #0de0f5e3
 class RemovalApp:
     "Load a photo, paint or box what should go, remove, chain, undo, download: an ipywidgets app around an `Inpainter`."
     def __init__(self, inpainter:Inpainter|None=None, # the model (default: the shipped one)
                  preview:int=640, # longest side of the preview, pixels
-                 canvas:bool=True): # draw on an `ipycanvas` canvas where it is installed (False: box sliders)
+                 canvas:bool=True, # draw on an `ipycanvas` canvas where it is installed (False: box sliders)
+                 host:Host|None=None): # where it runs (default: `current_host()`)
         import ipywidgets as W
-        if _on_colab(): from google.colab import output; output.enable_custom_widget_manager()  # ipycanvas is a custom widget
-        self.inp, self.preview_side, self.photos, self.painter = inpainter or Inpainter.from_pretrained(), preview, [], None
-        self._path, self._anchor, self.canvas = [], None, None
-        self.tool = W.ToggleButtons(options=["brush", "box"], value="brush", description="Tool")
+        self.host = host or current_host(); self.host.enable_widgets()
+        self.inp, self.preview_side, self.photos, self.masks, self.painter = inpainter or Inpainter.from_pretrained(), preview, [], [], None
+        self.name, self._path, self.canvas, self.busy = None, [], None, False
+        self.tool = W.ToggleButtons(options=["brush", "box"], value="brush", style={"button_width": "60px"})
         self.radius = W.IntSlider(description="Brush", min=2, max=60, value=12)
-        self.blend = W.Checkbox(description="Poisson blend")
+        self.blend = W.Checkbox(description="Poisson blend", indent=False)
         self.buttons = {k: W.Button(description=k) for k in ("Remove", "Undo", "Clear mask", "Download")}
         self.buttons["Remove"].button_style = "primary"
         for k, f in (("Remove", self.run), ("Undo", self.undo), ("Clear mask", self.clear), ("Download", self.download)):
             self.buttons[k].on_click(lambda _, f=f: f())
-        self.status, self.link = W.HTML(), W.HTML()
-        self.upload = W.Button(description="Upload photo", icon="upload") if _on_colab() else W.FileUpload(accept="image/*", description="Photo")
-        if _on_colab(): self.upload.on_click(lambda _: self._colab_upload())
-        else: self.upload.observe(lambda ch: self.load(_upload_content(ch["new"])), names="value")
+        self.status, self.saver = W.HTML("Load a photo to start."), saver()
+        self.upload = self.host.upload_widget(self.load)
         ic = _canvas() if canvas else None
         self.sliders = {} if ic else {k: W.IntSlider(description=k, min=0, max=1, continuous_update=False) for k in ("x0", "y0", "x1", "y1")}
         if ic:
-            self.canvas = ic.MultiCanvas(2, width=preview, height=preview // 2)
-            self.canvas.on_mouse_down(self._down); self.canvas.on_mouse_move(self._move); self.canvas.on_mouse_up(self._up)
+            self.canvas = ic.MultiCanvas(3, width=preview, height=preview * 3 // 4)  # photo, mask, what is being drawn
+            self.canvas.layout.width, self.canvas.layout.height = f"{preview}px", f"{preview * 3 // 4}px"
+            self.canvas.on_mouse_down(self._down); self.canvas.on_mouse_move(self._move)
+            self.canvas.on_mouse_up(self._end); self.canvas.on_mouse_out(self._end)  # released outside: the stroke ends where it left
+            self.canvas.on_client_ready(self._redraw)  # a new page or view starts blank: draw it all again
             self.view = self.canvas
         else: self.view = W.Image(format="png")
-        self.ui = W.VBox([W.HBox([self.upload, self.blend]), W.HBox([self.tool, self.radius]) if ic else W.HBox(list(self.sliders.values())),
-                          self.view, W.HBox(list(self.buttons.values())), self.status, self.link])
+        # the tools and the buttons above the photo: Remove stays in sight while painting
+        self.ui = W.VBox([W.HBox([self.upload, self.tool, self.radius, self.blend]) if ic else W.HBox([self.upload, self.blend, *self.sliders.values()]),
+                          W.HBox(list(self.buttons.values())), self.status, self.view, self.saver])
 
     @property
     def photo(self) -> Image.Image|None: return self.photos[-1] if self.photos else None
 
-# %% ../nbs/14_app.ipynb #9892d2a3
+# %% ../nbs/14_app.ipynb #059e1db7
 @patch
-def load(self:RemovalApp, data:bytes|str|Path|None): # file contents, or a path to a photo
+def load(self:RemovalApp, data:bytes|str|Path|None, # file contents, or a path to a photo
+         name:str|None=None): # the file's name (a download is called after it)
     "Start over on a new photo: show its preview, clear the mask and the history."
     if not data: return
     try: img = open_image(io.BytesIO(data) if isinstance(data, bytes) else data)
     except RemovalError as e: self.status.value = f"Cannot open it: {e}"; return
-    self.photos, self.painter = [img], MaskPainter(img.size, self.preview_side)
+    self.photos, self.masks, self.painter, self._path = [img], [], MaskPainter(img.size, self.preview_side), []
+    self.name = name or (None if isinstance(data, bytes) else Path(data).name)
     w, h = img.size
     for k, mx, v in (("x0", w, w // 3), ("y0", h, h // 3), ("x1", w, 2 * w // 3), ("y1", h, 2 * h // 3)):
         if k in self.sliders: self.sliders[k].max = mx; self.sliders[k].value = v
-    self._show(); self.status.value = f"{w}x{h} photo loaded: paint over what should go, then Remove."
+    self._redraw(); self.status.value = f"{w}x{h} photo loaded: paint over what should go, then Remove."
 
 @patch
-def _show(self:RemovalApp):
-    "Draw the current photo's preview, and the mask over it."
+def _redraw(self:RemovalApp, *_):
+    "Draw everything: the current photo's preview, the mask over it, nothing in progress."
+    if self.photo is None: return
     prev = self.painter.preview(self.photo)
     if self.canvas is None: self.view.value = _png_bytes(prev); return
-    self.canvas.width, self.canvas.height = prev.size
-    self.canvas[0].put_image_data(np.asarray(prev), 0, 0); self.canvas[1].clear()
+    w, h = prev.size
+    with self.canvas.hold_sync():  # one message, not a flash of half-drawn layers
+        if (self.canvas.width, self.canvas.height) != (w, h): self.canvas.width, self.canvas.height = w, h
+        self.canvas.layout.width, self.canvas.layout.height = f"{w}px", f"{h}px"  # one preview pixel, one screen pixel: never stretched
+        self.canvas[0].put_image_data(np.asarray(prev.convert("RGBA")), 0, 0)  # RGBA travels as PNG, exact (ipycanvas sends RGB as JPEG 75)
+        self._draw_mask()
 
 @patch
-def _colab_upload(self:RemovalApp):
-    "Colab's own upload dialog: it takes photos of any size, where `FileUpload` drops files over about 1 MB."
-    from google.colab import files
-    got = files.upload()
-    if got: self.load(next(iter(got.values())))
+def _draw_mask(self:RemovalApp):
+    "Layer 1 from the mask itself (so what shows is what goes), layer 2 cleared."
+    if self.canvas is None: return
+    with self.canvas.hold_sync():
+        self.canvas[1].clear(); self.canvas[2].clear()
+        if self.painter.mask.any(): self.canvas[1].put_image_data(self.painter.overlay(), 0, 0)
 
-# %% ../nbs/14_app.ipynb #5f1b6401
+# %% ../nbs/14_app.ipynb #4d6b2acc
 @patch
 def _down(self:RemovalApp, x, y):
-    if self.painter is None: return
-    self._path, self._anchor = [(x, y)], (x, y)
-    if self.tool.value == "brush": self._dab(x, y)
+    if self.painter is None or self.busy: return
+    if self._path: self._end(*self._path[-1])  # a stroke whose end never arrived
+    self._path = [(x, y)]
+    if self.tool.value == "brush" and self.canvas is not None:
+        self.canvas[2].fill_style = MASK_PAINT; self.canvas[2].fill_circle(x, y, self.radius.value)
 
 @patch
 def _move(self:RemovalApp, x, y):
+    "While the button is down: the brush draws a continuous line; the box shows its outline."
     if not self._path: return
-    if self.tool.value == "brush": self._path.append((x, y)); self._dab(x, y)
-
-@patch
-def _up(self:RemovalApp, x, y):
-    "End a stroke or a box: it goes into the full-resolution mask."
-    if not self._path: return
-    if self.tool.value == "brush": self.painter.stroke(self._path + [(x, y)], self.radius.value)
+    if self.tool.value == "brush":
+        (px, py), r = self._path[-1], self.radius.value; self._path.append((x, y))
+        if self.canvas is None: return
+        with self.canvas.hold_sync():
+            c = self.canvas[2]; c.stroke_style = MASK_PAINT; c.line_width = 2 * r; c.line_cap = "round"
+            c.clear(); c.stroke_lines(self._path)  # the whole stroke so far, so fast moves leave no gaps and no darker overlaps
     else:
-        self.painter.box(*self._anchor, x, y)
-        if self.canvas is not None:
-            self.canvas[1].fill_style = MASK_PAINT
-            self.canvas[1].fill_rect(min(self._anchor[0], x), min(self._anchor[1], y), abs(x - self._anchor[0]) + 1, abs(y - self._anchor[1]) + 1)
-    self._path = []
+        (ax, ay), self._path = self._path[0], [self._path[0], (x, y)]
+        if self.canvas is None: return
+        with self.canvas.hold_sync():
+            c = self.canvas[2]; c.clear(); c.fill_style = MASK_PAINT
+            c.fill_rect(min(ax, x), min(ay, y), abs(x - ax) + 1, abs(y - ay) + 1)
 
 @patch
-def _dab(self:RemovalApp, x, y):
-    if self.canvas is None: return
-    self.canvas[1].fill_style = MASK_PAINT; self.canvas[1].fill_circle(x, y, self.radius.value)
+def _end(self:RemovalApp, x, y):
+    "End a stroke or a box (button released, or the pointer left the canvas): it goes into the full-resolution mask."
+    if not self._path: return
+    path, self._path = self._path, []
+    if self.tool.value == "brush": self.painter.stroke(path + [(x, y)], self.radius.value)
+    else: self.painter.box(*path[0], x, y)
+    self._draw_mask()
 
-# %% ../nbs/14_app.ipynb #cc8a4b1e
+# %% ../nbs/14_app.ipynb #e9f16c4e
+@patch
+@contextmanager
+def _working(self:RemovalApp, doing:str): # what the status says, e.g. "Removing"
+    "Show work that takes longer than `BUSY_AFTER` seconds: buttons disabled and the seconds counted; nothing for quicker work."
+    done, start, self.busy = threading.Event(), time.perf_counter(), True
+    keys = ("Remove", "Undo", "Clear mask", "Download")
+    def show():
+        if done.wait(BUSY_AFTER): return
+        for k in keys: self.buttons[k].disabled = True
+        while not done.is_set():
+            self.status.value = f"{doing}… {time.perf_counter() - start:.0f} s"; done.wait(1.0)
+    ticker = threading.Thread(target=show, daemon=True); ticker.start()
+    try: yield
+    finally:
+        done.set(); ticker.join(); self.busy = False
+        for k in keys: self.buttons[k].disabled = False  # a no-op (no message) where they were never disabled
+
 @patch
 def region(self:RemovalApp):
     "What Remove removes: the painted mask, else (without a canvas) the sliders' box; None if nothing is chosen."
-    if self.painter is not None and self.painter.mask.any(): return self.painter.mask
+    if self.painter is not None and self.painter.mask.any(): return self.painter.mask.copy()
     if self.sliders: return tuple(self.sliders[k].value for k in ("x0", "y0", "x1", "y1"))
     return None
 
@@ -172,27 +270,58 @@ def run(self:RemovalApp):
     "Remove the chosen region from the current photo; the result becomes the photo the next removal starts from."
     if self.photo is None: self.status.value = "Upload a photo first."; return
     if (region := self.region()) is None: self.status.value = "Paint over what should go first."; return
-    try: out = self.inp(self.photo, region, blend="poisson" if self.blend.value else None)
+    start = time.perf_counter()
+    try:
+        with self._working(f"Removing from the {self.photo.width}x{self.photo.height} photo"):
+            out = self.inp(self.photo, region, blend="poisson" if self.blend.value else None)
     except RemovalError as e: self.status.value = f"Cannot remove: {e}"; return
-    self.photos.append(out); self.painter.clear(); self._show()
-    self.status.value = f"Removed ({len(self.photos) - 1} so far). Paint the next one, Undo, or Download."
+    self.photos.append(out); self.masks.append(region); self.painter.clear(); self._redraw()
+    self.status.value = f"Removed in {time.perf_counter() - start:.1f} s ({len(self.photos) - 1} so far). Paint the next one, Undo, or Download."
 
 @patch
 def undo(self:RemovalApp):
     "Step back to the photo before the last removal."
     if len(self.photos) < 2: self.status.value = "Nothing to undo."; return
-    self.photos.pop(); self.painter.clear(); self._show(); self.status.value = f"Undone ({len(self.photos) - 1} removals left)."
+    self.photos.pop(); self.masks.pop(); self.painter.clear(); self._redraw(); self.status.value = f"Undone ({len(self.photos) - 1} removals left)."
 
 @patch
 def clear(self:RemovalApp):
     "Forget the painted mask."
-    if self.painter is not None: self.painter.clear(); self._show()
+    if self.painter is None: return
+    self.painter.clear(); self._path = []; self._draw_mask(); self.status.value = "Mask cleared: paint over what should go."
+
+# %% ../nbs/14_app.ipynb #b9bd4749
+@patch
+def result_name(self:RemovalApp) -> str:
+    "The download's file name: the photo's own with `-removed`, in its own format (PNG where it had none)."
+    stem, suffix = (Path(self.name).stem, Path(self.name).suffix.lower()) if self.name else ("photo", "")
+    return f"{stem}-removed{suffix if Image.registered_extensions().get(suffix) in Image.SAVE else '.png'}"
 
 @patch
-def download(self:RemovalApp, path:str|Path="removed.png"): # where to save the full-resolution result
-    "Save the current photo at full resolution to `path`, and hand it to the browser."
+def download(self:RemovalApp, path:str|Path|None=None): # also save it here (the browser gets it either way)
+    "Hand the current photo to the browser as a file, at full resolution and stored the way it came (and save it to `path`)."
     if self.photo is None: self.status.value = "Upload a photo first."; return
-    save_photo(self.photo, Path(path))
-    if _on_colab(): from google.colab import files; files.download(str(path)); return
-    self.link.value = f'<a download="{Path(path).name}" href="data:image/png;base64,{base64.b64encode(Path(path).read_bytes()).decode()}">Save {Path(path).name}</a>'
-    self.status.value = f"Saved {path}."
+    name = self.result_name()
+    try:
+        with tempfile.TemporaryDirectory() as d: data = save_photo(self.photo, Path(d)/name).read_bytes()  # this session's own folder
+        if path is not None: save_photo(self.photo, path)
+    except RemovalError as e: self.status.value = f"Cannot save it: {e}"; return
+    self.host.download(self.saver, name, data, Image.MIME.get(Image.registered_extensions()[Path(name).suffix], "application/octet-stream"))
+    self.status.value = f"Downloading {name} ({len(data) / 1e6:.1f} MB)" + (f"; saved {path}." if path else ".")
+
+# %% ../nbs/14_app.ipynb #6887c6f3
+PAGE = Path(__file__).parent/"app.ipynb" if "__file__" in globals() else Path("../cat_inpaint/app.ipynb") # the notebook Voilà serves
+
+def serve(port:int=8866, # the page's port, on 127.0.0.1
+          model:str="default", # a shipped model's name or a `.safetensors` / checkpoint file
+          browser:bool=False) -> int: # also open the page in this computer's browser
+    "Serve the removal app as a web page at `http://127.0.0.1:port/` with Voilà until interrupted; Voilà's exit status."
+    import importlib.util
+    from cat_inpaint.pretrained import SHIPPED
+    if importlib.util.find_spec("voila") is None: raise RemovalError('the web page needs Voilà: pip install "cat-inpaint[app]"')
+    if model not in SHIPPED and not Path(model).expanduser().is_file(): raise RemovalError(f"no such model: {model} (a shipped name: {', '.join(SHIPPED)}, or a file)")
+    cmd = [sys.executable, "-m", "voila", str(PAGE), f"--port={port}", "--Voila.ip=127.0.0.1", "--show_tracebacks=False", "--theme=light"]
+    env = os.environ | {"CAT_INPAINT_MODEL": model if model in SHIPPED else str(Path(model).expanduser().resolve())}
+    print(f"the removal app: http://127.0.0.1:{port}/ (Ctrl-C stops it)", file=sys.stderr, flush=True)
+    try: return subprocess.call(cmd + ([] if browser else ["--no-browser"]), env=env)
+    except KeyboardInterrupt: return 0

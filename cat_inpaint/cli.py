@@ -9,8 +9,9 @@ from pathlib import Path
 from fastcore.docments import docments
 
 # %% auto #0
-__all__ = ['DEVICES', 'DEVICE', 'HUB_NAME', 'train_cli', 'eval_cli', 'remove_cli', 'bench_cli', 'cli_errors', 'OneLineParser',
-           'at_least', 'above', 'between', 'script_parser', 'Script', 'train', 'evaluate', 'remove', 'bench']
+__all__ = ['DEVICES', 'DEVICE', 'HUB_NAME', 'train_cli', 'eval_cli', 'remove_cli', 'bench_cli', 'app_cli', 'cli_errors',
+           'OneLineParser', 'at_least', 'above', 'between', 'script_parser', 'Script', 'train', 'evaluate', 'remove',
+           'bench', 'app']
 
 # %% ../nbs/18_cli.ipynb #721bf21b
 @contextlib.contextmanager
@@ -161,8 +162,10 @@ def evaluate(checkpoint:str="default", # shipped models (default, cats64), check
              size:int=64, # image side, pixels (128: the shared photos' own size, scored through `Inpainter.remove`)
              perceptual:bool=False, # also HaarPSI, the texture ratio, and LPIPS and FID where their weights can be had (always on at sizes other than 64)
              cache_dir:str="~/.cache/cat_inpaint", # where decoded images are cached ('' for none)
-             device:str=None): # cuda, mps or cpu
-    "Score inpainting checkpoints and classical methods on a split; print a table (stderr) and a JSON line (stdout)."
+             device:str=None, # cuda, mps or cpu
+             photos:str=""): # a folder of large photos (`shared/data/photos_hd`): score removal on them at their own size instead
+    "Score inpainting checkpoints and classical methods on a split (or a folder of large photos); print a table (stderr) and a JSON line (stdout)."
+    if photos: return _evaluate_photos(photos, checkpoint, classical, limit, device)
     from cat_inpaint.masks import MASKS, eval_settings, is_report_size
     from cat_inpaint.data import cached_split
     from cat_inpaint.evaluation import CLASSICAL, checkpoint_methods, learned_metrics, evaluate_methods, markdown_table
@@ -180,6 +183,22 @@ def evaluate(checkpoint:str="default", # shipped models (default, cats64), check
     rows = evaluate_methods(methods, images, settings, batch_size=256 if size <= 64 else 64, perceptual=perceptual, learned=learned)
     print(markdown_table(rows), file=sys.stderr)
     print(json.dumps({"data": data, "split": split, "size": size, "images": len(images), "results": rows}))
+
+def _evaluate_photos(folder:str, checkpoint:str, classical:str, limit:int|None, device:str|None):
+    "`evaluate` on a folder of large photos: each removal on stderr as it is scored, then the table; the JSON, with its command, on stdout."
+    from cat_inpaint.evaluation import PHOTO_CLASSICAL, checkpoint_methods, evaluate_photos, summarise_photos, markdown_table
+    if not Path(folder).expanduser().is_dir(): raise ValueError(f"--photos {folder}: no such folder")
+    methods = checkpoint_methods(checkpoint, device, size=None)
+    for c in [c for c in classical.split(",") if c]:
+        if c not in PHOTO_CLASSICAL: raise ValueError(f"unknown classical method {c!r}; choose from {', '.join(PHOTO_CLASSICAL)}")
+        methods[c] = PHOTO_CLASSICAL[c]
+    say = lambda r: print(f"{r['photo']} {r['kind']} {r['hole']} {r['method']}: {r['hole_psnr']:.2f} dB, HaarPSI {r['haarpsi']:.3f}, "
+                          f"texture {r['texture_ratio']:.2f}, {r['seconds']:.2f} s", file=sys.stderr, flush=True)
+    rows = evaluate_photos(methods, Path(folder).expanduser(), limit=limit, emit=say)
+    table = summarise_photos(rows)
+    print(markdown_table(table, ("method", "masks", "removals", "hole_psnr", "haarpsi", "texture_ratio", "texture_pooled", "s_per_removal")), file=sys.stderr)
+    command = f"cat_inpaint_eval --photos {folder} --checkpoint {checkpoint} --classical {classical}" + (f" --limit {limit}" if limit else "")
+    print(json.dumps({"photos": Path(folder).name, "command": command, "results": table, "removals": rows}))
 
 eval_cli = Script(evaluate, "cat_inpaint_eval", choices={"split": ["train", "valid", "test"]},
                   checks={"limit": at_least(1), "size": at_least(16), "device": DEVICE})
@@ -271,3 +290,13 @@ def bench(data:str=HUB_NAME, # photos: Hub name, `.parquet` file or image folder
     if out: Path(out).write_text("\n".join(lines) + "\n")
 
 bench_cli = Script(bench, "cat_inpaint_bench", checks={"steps": at_least(1), "images": at_least(1)})
+
+# %% ../nbs/18_cli.ipynb #0b9188c2
+def app(port:int=8866, # the page's port, on 127.0.0.1
+        model:str="default", # a shipped model's name (default, cats64) or a `.safetensors` / checkpoint file
+        browser:bool=False): # also open the page in this computer's browser
+    "Serve the removal app as a web page on 127.0.0.1 until Ctrl-C."
+    from cat_inpaint.app import serve
+    return serve(port, model, browser)
+
+app_cli = Script(app, "cat_inpaint_app", checks={"port": between(1, 65535)})

@@ -17,10 +17,11 @@ from tqdm.auto import tqdm
 from .core import to_rgb, atomic_write
 
 # %% auto #0
-__all__ = ['HUB_NAME', 'OFFLINE_COPY', 'IMAGE_SUFFIXES', 'MIN_PHOTOS', 'DataSourceError', 'load_images', 'find_photos',
-           'hub_reachable', 'photo_source', 'write_toy_photos', 'cats_only', 'dogs_only', 'split_cats', 'load_splits',
-           'load_split', 'decode_image', 'report_transform', 'cache_transform', 'CatDataset', 'report_loaders',
-           'show_rows', 'decode_split', 'to_float', 'SplitCache', 'cached_split', 'crop_resize', 'TensorBatches']
+__all__ = ['HUB_NAME', 'OFFLINE_COPY', 'IMAGE_SUFFIXES', 'PHOTO_PARQUET', 'MIN_PHOTOS', 'DataSourceError', 'load_images',
+           'find_photos', 'hub_reachable', 'photo_source', 'write_toy_photos', 'cats_only', 'dogs_only', 'split_cats',
+           'load_splits', 'load_split', 'decode_image', 'report_transform', 'cache_transform', 'CatDataset',
+           'report_loaders', 'show_rows', 'decode_split', 'to_float', 'SplitCache', 'cached_split', 'crop_resize',
+           'TensorBatches']
 
 # %% ../nbs/01_data.ipynb #5aeb1ada
 HUB_NAME = "microsoft/cats_vs_dogs"
@@ -92,13 +93,15 @@ def load_images(source:str=HUB_NAME, # Hub dataset name, `.parquet` file, or fol
     return _with_images(_load_hub(source), source)
 
 # %% ../nbs/01_data.ipynb #ec67f823
-def find_photos(name:str="cats_vs_dogs_128.parquet", # file to look for
+PHOTO_PARQUET = "cats_vs_dogs_128.parquet" # the offline copy's file name
+
+def find_photos(name:str=PHOTO_PARQUET, # file or folder to look for (`photos_hd`: the high-resolution photos)
                ) -> Path|None:
-    "The offline photo parquet: `$CAT_INPAINT_DATA`, else `shared/data/name` beside or above the working directory."
-    if os.environ.get("CAT_INPAINT_DATA"): return Path(os.environ["CAT_INPAINT_DATA"])
+    "The offline data file or folder `name`: `shared/data/name` beside or above the working directory (the photo parquet: `$CAT_INPAINT_DATA` first)."
+    if name == PHOTO_PARQUET and os.environ.get("CAT_INPAINT_DATA"): return Path(os.environ["CAT_INPAINT_DATA"])
     for d in [Path.cwd(), *Path.cwd().parents]:
         for cand in (d/"shared"/"data"/name, d.parent/"shared"/"data"/name):
-            if cand.is_file(): return cand.resolve()
+            if cand.exists(): return cand.resolve()
     return None
 
 # %% ../nbs/01_data.ipynb #0dacba6a

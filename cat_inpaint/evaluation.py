@@ -11,19 +11,21 @@ import cv2, numpy as np, torch
 import torch.nn.functional as F
 from torch import nn
 from skimage.restoration import inpaint_biharmonic as _biharmonic
-from .core import eval_mode, atomic_write
+from .core import eval_mode, atomic_write, to_rgb
 from .data import cached_split, to_float, show_rows
-from .masks import create_masks, mask_images, composite, eval_masks, is_report_size, EVAL_SETTINGS, NATIVE_SETTINGS, REPORT_SIZE
+from .masks import create_masks, mask_images, composite, eval_masks, is_report_size, EVAL_SETTINGS, NATIVE_SETTINGS, REPORT_SIZE, photo_masks
 from .metrics import masked_mean, hole_psnr, hole_l1, ssim
 from .generator import ModelInfo, complete, two_band
 from .pretrained import fill, generator_from_checkpoint, load_generator, PRETRAINED, SHIPPED
 from .checkpoint import load_checkpoint
 from .removal import Inpainter, removal_inpainter
+from .photos import open_image
 
 # %% auto #0
-__all__ = ['inpaint_telea', 'inpaint_ns', 'inpaint_biharmonic', 'CLASSICAL', 'evaluate_report', 'inpaint_mean', 'learned_metrics',
-           'texture_energy', 'hole_haarpsi', 'evaluate_methods', 'markdown_table', 'model_inpainter', 'compare_grid',
-           'checkpoint_methods', 'minutes_behind', 'ship_model']
+__all__ = ['inpaint_telea', 'inpaint_ns', 'inpaint_biharmonic', 'CLASSICAL', 'PHOTO_CLASSICAL', 'PHOTO_SUFFIXES',
+           'evaluate_report', 'inpaint_mean', 'learned_metrics', 'texture_energy', 'hole_haarpsi', 'evaluate_methods',
+           'markdown_table', 'model_inpainter', 'photo_scores', 'removal_method', 'evaluate_photos', 'summarise_photos',
+           'compare_grid', 'checkpoint_methods', 'minutes_behind', 'ship_model']
 
 # %% ../nbs/15_evaluation.ipynb #ace3da99
 @torch.no_grad()
@@ -158,6 +160,73 @@ def model_inpainter(g:nn.Module):
     "An inpainter `(masked, masks) -> composite` from generator `g`."
     return lambda masked, masks: fill(g, masked, masks)
 
+# %% ../nbs/15_evaluation.ipynb #f8c5c17f
+def _hole_box(hole:np.ndarray, grow) -> tuple:
+    "Slices of `hole`'s bounding box grown by `grow` pixels, or by `grow` times its size if a float, inside the image."
+    ys, xs = np.nonzero(hole); H, W = hole.shape
+    (y0, y1), (x0, x1) = (ys.min(), ys.max() + 1), (xs.min(), xs.max() + 1)
+    gy, gx = ((y1 - y0) // 2, (x1 - x0) // 2) if isinstance(grow, float) else (grow, grow)  # only 0.5 is used
+    return slice(max(0, y0 - gy), min(H, y1 + gy)), slice(max(0, x0 - gx), min(W, x1 + gx))
+
+def photo_scores(out:np.ndarray, truth:np.ndarray, hole:np.ndarray) -> dict:
+    "Hole PSNR, HaarPSI around the hole (its box grown by half, at half resolution) and the texture ratio of one removal (uint8 `(H, W, 3)` photos)."
+    from piq import haarpsi  # here, not at the top: see hole_haarpsi
+    t = lambda a: torch.from_numpy(np.ascontiguousarray(a)).permute(2, 0, 1)[None].float() / 255
+    box = _hole_box(hole, 8); m = torch.from_numpy(hole[box])[None, None].float()
+    fill, true = texture_energy(t(out[box]), m, margin=4), texture_energy(t(truth[box]), m, margin=4)
+    ys, xs = _hole_box(hole, 0.5)
+    half = lambda a: cv2.resize(a[ys, xs], ((xs.stop - xs.start) // 2, (ys.stop - ys.start) // 2), interpolation=cv2.INTER_AREA)
+    return {"hole_psnr": hole_psnr(t(out[box]), t(truth[box]), m).item(),
+            "haarpsi": haarpsi(t(half(out)).clamp(0, 1), t(half(truth)), data_range=1.0).item(),
+            "texture_ratio": (fill / true.clamp(min=1e-12)).item(), "_tex_fill": fill.item(), "_tex_true": true.item()}
+
+# %% ../nbs/15_evaluation.ipynb #efb965f3
+def _biharmonic_window(photo:np.ndarray, hole:np.ndarray, margin:int=16) -> np.ndarray:
+    "scikit-image's biharmonic fill of `hole`, solved on its box grown by `margin` pixels (all it reads of the photo)."
+    out, box = photo.copy(), _hole_box(hole, margin)
+    out[box] = (_biharmonic(photo[box] / 255, hole[box], channel_axis=-1) * 255).round().clip(0, 255).astype(np.uint8)
+    return out
+
+PHOTO_CLASSICAL = {"telea": lambda p, h: cv2.inpaint(p, h.astype(np.uint8), 3, cv2.INPAINT_TELEA),
+                   "navier_stokes": lambda p, h: cv2.inpaint(p, h.astype(np.uint8), 3, cv2.INPAINT_NS),
+                   "biharmonic": _biharmonic_window,
+                   "mean_colour": lambda p, h: np.where(h[..., None], p[~h].mean(0).round().astype(np.uint8), p)}
+
+def removal_method(inp:Inpainter):
+    "A photo method `(uint8 photo, bool hole) -> uint8 photo` that is `inp.remove` with the hole exactly as given."
+    return lambda photo, hole: np.asarray(inp.remove(photo, hole, dilate=0))
+
+# %% ../nbs/15_evaluation.ipynb #8adb5f4a
+PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff")
+
+def evaluate_photos(methods:dict, # name -> `(uint8 photo (H, W, 3), bool hole (H, W)) -> uint8 photo`
+                    folder, # a folder of photos (`shared/data/photos_hd`)
+                    seed:int=0, limit:int|None=None, # the holes' seed; score only the first `limit` photos
+                    emit=None) -> list: # called with each row as it is made (progress), or None
+    "One row per photo, hole and method: hole PSNR, HaarPSI, texture ratio and seconds, on the holes of `photo_masks`."
+    rows = []
+    for path in sorted(p for p in Path(folder).iterdir() if p.suffix.lower() in PHOTO_SUFFIXES)[:limit]:
+        truth = np.asarray(to_rgb(open_image(path)))
+        for i, (kind, hole) in enumerate(photo_masks(path.stem, truth.shape[1], truth.shape[0], seed=seed)):
+            for name, method in methods.items():
+                t = time.perf_counter(); out = method(truth, hole); seconds = time.perf_counter() - t
+                rows.append({"photo": path.stem, "hole": i, "kind": kind, "area": float(hole.mean()), "method": name,
+                             **photo_scores(out, truth, hole), "seconds": seconds})
+                if emit: emit(rows[-1])
+    return rows
+
+def summarise_photos(rows:list) -> list:
+    "Per method and kind of hole: the mean of each measure over the removals, the pooled texture ratio, and seconds per removal."
+    out = []
+    for kind in dict.fromkeys(r["kind"] for r in rows):
+        for method in dict.fromkeys(r["method"] for r in rows):
+            rs = [r for r in rows if r["kind"] == kind and r["method"] == method]
+            mean = lambda k: float(np.mean([r[k] for r in rs]))
+            out.append({"method": method, "masks": kind, "removals": len(rs), "hole_psnr": mean("hole_psnr"), "haarpsi": mean("haarpsi"),
+                        "texture_ratio": mean("texture_ratio"), "texture_pooled": sum(r["_tex_fill"] for r in rs) / max(sum(r["_tex_true"] for r in rs), 1e-12),
+                        "s_per_removal": mean("seconds")})
+    return out
+
 # %% ../nbs/15_evaluation.ipynb #31a897e5
 def compare_grid(methods:dict, images:torch.Tensor, # inpainters; uint8 photos, one column each
                  setting:str="centre"):
@@ -169,13 +238,14 @@ def compare_grid(methods:dict, images:torch.Tensor, # inpainters; uint8 photos, 
 
 # %% ../nbs/15_evaluation.ipynb #75f5aaa5
 def checkpoint_methods(paths:str, # comma-separated shipped model names, checkpoints or `.safetensors` files
-                       device=None, size:int=64) -> dict: # photos of side `size` are scored on
-    "name -> inpainter for each model in `paths`: the network alone at the report's 64 pixels, else `remove` as users run it."
+                       device=None, size:int|None=64) -> dict: # side of the photos scored on (None: large photos, see `evaluate_photos`)
+    "name -> inpainter for each model in `paths`: the network alone at the report's 64 pixels, else `remove` as users run it (large photos: with and without detail from the photo)."
     out = {}
     for p in [p for p in paths.split(",") if p]:
         g = load_generator(p, device)
         name = p if p in SHIPPED else f"{g.info.recipe} ({Path(p).parent.name or Path(p).stem})" if p.endswith(".pt") else g.info.name or g.info.recipe
-        out[name] = model_inpainter(g) if is_report_size(size) else removal_inpainter(Inpainter(g, device))
+        if size is None: out |= {name: removal_method(Inpainter(g, device)), f"{name}, upsampled": removal_method(Inpainter(g, device, photo_detail=False))}
+        else: out[name] = model_inpainter(g) if is_report_size(size) else removal_inpainter(Inpainter(g, device))
     return out
 
 # %% ../nbs/15_evaluation.ipynb #a5091e93

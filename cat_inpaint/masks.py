@@ -11,10 +11,10 @@ import torch.nn.functional as F
 
 # %% auto #0
 __all__ = ['REPORT_SIZE', 'REPORT_HOLE', 'RECT_AREA', 'STROKE_AREA', 'MIXED_KINDS', 'MIXED_STROKE_AREA', 'OBJECT_AREA',
-           'NATIVE_KINDS', 'NATIVE_AREA', 'EVAL_SETTINGS', 'NATIVE_SETTINGS', 'MASKS', 'create_masks', 'centre_masks',
-           'mask_images', 'composite', 'hole_weights', 'random_rect_masks', 'free_form_masks', 'mixed_masks',
-           'object_masks', 'native_masks', 'MaskKind', 'make_masks', 'eval_masks', 'is_report_size', 'eval_settings',
-           'show_masks']
+           'PHOTO_OBJECT_AREA', 'PERSON_AREA', 'NATIVE_KINDS', 'NATIVE_AREA', 'EVAL_SETTINGS', 'NATIVE_SETTINGS',
+           'MASKS', 'create_masks', 'centre_masks', 'mask_images', 'composite', 'hole_weights', 'random_rect_masks',
+           'free_form_masks', 'mixed_masks', 'object_masks', 'person_mask', 'photo_masks', 'native_masks', 'MaskKind',
+           'make_masks', 'eval_masks', 'is_report_size', 'eval_settings', 'show_masks']
 
 # %% ../nbs/02_masks.ipynb #49f64dc1
 def create_masks(num_masks:int, # how many masks, N
@@ -121,15 +121,16 @@ def mixed_masks(num_masks:int, size:int=64, # N masks of side `size`
 OBJECT_AREA = (0.03, 0.10) # hole area of an object-sized blob, as a fraction of the image
 
 def _blob(rng, size, lo, hi) -> np.ndarray:
-    "One filled blob covering about a fraction in [`lo`, `hi`] of a `size` x `size` image."
+    "One filled blob covering about a fraction in [`lo`, `hi`] of an image of side `size` (or `(width, height)`)."
+    w, h = (size, size) if np.isscalar(size) else size
     th, k = np.linspace(0, 2 * np.pi, 96, endpoint=False), np.arange(1, 4)[:, None]
     wobble = 1 + (rng.uniform(0, 0.2, (3, 1)) * np.cos(k * th + rng.uniform(0, 2 * np.pi, (3, 1)))).sum(0)
-    r0 = size * np.sqrt(rng.uniform(lo, hi) / (np.pi * np.mean(wobble ** 2)))  # a polar curve encloses pi * mean(r^2)
+    r0 = np.sqrt(w * h) * np.sqrt(rng.uniform(lo, hi) / (np.pi * np.mean(wobble ** 2)))  # a polar curve encloses pi * mean(r^2)
     a, rot = np.exp(rng.uniform(-0.4, 0.4)), rng.uniform(0, np.pi)
     x, y = r0 * wobble * np.cos(th) * a, r0 * wobble * np.sin(th) / a
     x, y = x * np.cos(rot) - y * np.sin(rot), x * np.sin(rot) + y * np.cos(rot)
-    cx, cy = (rng.uniform(-v.min(), max(-v.min(), size - 1 - v.max())) for v in (x, y))
-    canvas = np.zeros((size, size), np.float32)
+    cx, cy = (rng.uniform(-v.min(), max(-v.min(), n - 1 - v.max())) for v, n in ((x, w), (y, h)))
+    canvas = np.zeros((h, w), np.float32)
     cv2.fillPoly(canvas, [np.round(np.stack([x + cx, y + cy], 1)).astype(np.int32)], 1.0)
     return canvas
 
@@ -139,6 +140,27 @@ def object_masks(num_masks:int, size:int=64, # N masks of side `size`
     "`(N, 1, size, size)` masks, each one smooth object-like blob covering about `area` of the image."
     rng = _rng(seed)
     return torch.from_numpy(np.stack([_blob(rng, size, *area) for _ in range(num_masks)])[:, None]) if num_masks else torch.zeros(0, 1, size, size)
+
+# %% ../nbs/02_masks.ipynb #e73e0c43
+PHOTO_OBJECT_AREA = (0.02, 0.06) # an object removed from a photo, as a fraction of it
+PERSON_AREA = 0.15 # a person removed from a photo, as a fraction of it
+
+def person_mask(rng, w:int, h:int, area:float=PERSON_AREA) -> np.ndarray:
+    "A standing figure, a head on a body ellipse, covering about `area` of a `w` x `h` image: bool `(h, w)`."
+    tall = min(np.sqrt(area * w * h / 0.42), 0.95 * h)  # a figure's area is about 0.42 times its height squared
+    cx, top = rng.uniform(0.25, 0.75) * w, rng.uniform(0.02, max(0.03, (h - tall) / h - 0.01)) * h
+    head = 0.11 * tall
+    body = max(8, (area * w * h - np.pi * head ** 2) / (np.pi / 4 * 0.78 * tall))  # the body's width: the rest of the area
+    m = np.zeros((h, w), np.uint8)
+    cv2.circle(m, (int(cx), int(top + head)), int(head), 1, -1)
+    cv2.ellipse(m, (int(cx), int(top + 2 * head + 0.39 * tall)), (int(body / 2), int(0.39 * tall)), 0, 0, 360, 1, -1)
+    return m.astype(bool)
+
+def photo_masks(name:str, w:int, h:int, # the photo's name (it seeds the holes) and size
+                n:int=3, seed:int=0) -> list: # object blobs per photo; the evaluation's seed
+    "`(kind, bool (h, w) hole)` for a photo: `n` object blobs of 2-6% and one person of about 15%, the same for every run."
+    rng = np.random.default_rng([seed, sum(map(ord, name))])
+    return [("object", _blob(rng, (w, h), *PHOTO_OBJECT_AREA) > 0) for _ in range(n)] + [("person", person_mask(rng, w, h))]
 
 # %% ../nbs/02_masks.ipynb #26f14146
 NATIVE_KINDS = (0.35, 0.15, 0.4, 0.1) # probabilities of strokes, a rectangle, a blob and the centre square in `native_masks`

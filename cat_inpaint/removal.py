@@ -4,7 +4,7 @@
 
 # %% ../nbs/13_removal.ipynb #163f7e8a
 from __future__ import annotations
-import warnings
+import io, math, warnings
 from pathlib import Path
 import cv2, numpy as np, torch
 import torch.nn.functional as F
@@ -12,12 +12,14 @@ from PIL import Image
 from fastcore.basics import patch
 from .core import default_device, eval_mode, to_rgb
 from .masks import mask_images, composite
+from .fills import smooth_fill
 from .generator import complete
 from .pretrained import fill, load_generator
 from .photos import RemovalError, open_image, read_mask, grow_mask, put_fill, save_photo
 
 # %% auto #0
-__all__ = ['REACH', 'MAX_SIDE', 'GROUP_GAP', 'Inpainter', 'removal_inpainter', 'show_removal']
+__all__ = ['REACH', 'MAX_SIDE', 'GROUP_GAP', 'MATCH_CELLS', 'OFFSETS', 'SMOOTHNESS', 'FINE_SIGMA', 'Inpainter',
+           'with_photo_detail', 'removal_inpainter', 'show_removal', 'show_crops', 'crop_around']
 
 # %% ../nbs/13_removal.ipynb #4ecd74f8
 REACH = 24 # the deepest hole (pixels from its nearest known pixel, at the working scale) a 64-px model fills in one pass
@@ -43,18 +45,20 @@ class Inpainter:
     def __init__(self, generator:torch.nn.Module, # any generator: `g(masked, masks)` (see generator)
                  device=None, # default: the best available
                  size:int|None=None, # the resolution the generator was trained at (default: its `info`'s, else 64)
-                 refine:bool=False, # at the photo's own resolution, refine coarse fills at every finer scale
-                 dtype:torch.dtype|None=None): # run the network in half precision (`torch.float16` or `torch.bfloat16`)
-        self.device, self.refine, self.dtype = (torch.device(device) if device else default_device()), refine, dtype
+                 refine:bool=False, # at the photo's own resolution, let the network refine its coarse fill at every finer scale
+                 dtype:torch.dtype|None=None, # run the network in half precision (`torch.float16` or `torch.bfloat16`)
+                 photo_detail:bool=True): # below the scale the network works at, take the detail from the photo's own pixels (False: upsample its fill)
+        self.device, self.refine, self.dtype, self.photo_detail = (torch.device(device) if device else default_device()), refine, dtype, photo_detail
         self.g = generator.to(self.device).eval()
         self.size = size or generator.info.resolution or 64
         self.reach = REACH * self.size // 64  # a model trained on larger photos has learnt to fill deeper holes
 
     @classmethod
     def from_pretrained(cls, path=None, # a shipped model's name (`default`, `cats64`), a `.safetensors` file or a training checkpoint
-                        device=None, dtype:torch.dtype|None=None):
+                        device=None, dtype:torch.dtype|None=None,
+                        **kwargs): # any other `Inpainter` argument: `refine`, `photo_detail`
         "Load a shipped model (no network needed; `default` if no `path`) or the generator at `path`."
-        return cls(load_generator(path or "default", device), device, dtype=dtype)
+        return cls(load_generator(path or "default", device), device, dtype=dtype, **kwargs)
 
     def save_pretrained(self, path): # a `.safetensors` file
         "Write the model to `path`, with its architecture, `info` and card: `Inpainter.from_pretrained(path)` reads it back."
@@ -174,30 +178,167 @@ def _run(g, x:torch.Tensor, m:torch.Tensor, base=None, dtype=None) -> torch.Tens
 def _fill_native(g, rgb:np.ndarray, hole:np.ndarray, rect:tuple, # generator; photo, holes; window `(x0, y0, w, h)`
                  refine:bool=False, # refine at every finer scale (else: fill at the coarsest, then upsample)
                  reach:float=REACH, # the deepest hole the model fills in one pass, pixels
-                 dtype=None) -> np.ndarray: # autocast dtype of the network (None: float32)
-    "`g`'s fill of window `rect` of `rgb` at the photo's own resolution, coarse to fine: float `(h, w, 3)` in [0, 1]."
+                 dtype=None, # autocast dtype of the network (None: float32)
+                 coarsest:float=1.0) -> tuple: # fill at this scale if it is coarser than the reach asks for
+    "`g`'s fill of window `rect` of `rgb` at the photo's own resolution, coarse to fine: float `(h, w, 3)` in [0, 1], and the scale it was made at."
     x0, y0, w, h = rect
     x = torch.from_numpy(rgb[y0:y0 + h, x0:x0 + w].copy()).permute(2, 0, 1)[None].float() / 255
     m = torch.from_numpy(hole[y0:y0 + h, x0:x0 + w])[None, None].float()
     out = None
     scales = _scales(_depth(hole[y0:y0 + h, x0:x0 + w]), max(w, h), reach)
-    for s in (scales if refine else scales[:1]):
+    for s in (scales if refine else [scales[0] if scales[0] >= 1 else min(scales[0], coarsest)]):  # a hole within reach: the photo's own scale
         size = (max(4, round(h * s)), max(4, round(w * s)))
         xs, ms = (x, m) if size == (h, w) else (F.interpolate(x, size, mode="area"), (F.interpolate(m, size, mode="area") > 0).float())
         base = None if out is None else F.interpolate(out, size, mode="bicubic", align_corners=False).clamp(0, 1)
         out = _run(g, xs, ms, base, dtype)
     if out.shape[-2:] != (h, w): out = F.interpolate(out, (h, w), mode="bicubic", align_corners=False).clamp(0, 1)
-    return out[0].permute(1, 2, 0).numpy()
+    return out[0].permute(1, 2, 0).numpy(), s
+
+# %% ../nbs/13_removal.ipynb #74544e1f
+MATCH_CELLS = 3000 # hole cells at the matching scale: bounds the search (the scale halves until the hole has at most this many)
+OFFSETS = 48 # candidate displacements of the copied detail
+SMOOTHNESS = 2.0 # the MRF's price of a change of displacement between neighbouring cells, in median match costs
+FINE_SIGMA = 1.5 # the blur that separates the finest band (never amplified), pixels
+
+def _match_scale(hole_pixels:int) -> float:
+    "The scale the detail is matched at: halved from 1 until the hole has at most `MATCH_CELLS` cells."
+    s = 1.0
+    while hole_pixels * s * s > MATCH_CELLS: s /= 2
+    return s
+
+def _blur(a:np.ndarray, sigma:float) -> np.ndarray:
+    "Gaussian blur of float `(H, W[, C])` by `sigma` pixels; a wide one on a copy shrunk by up to `sigma / 2` (what it keeps is smooth), back to full size."
+    f = max(1, int(sigma // 2))
+    if f == 1: return cv2.GaussianBlur(a, (0, 0), sigma, borderType=cv2.BORDER_REFLECT)
+    small = cv2.resize(a, (max(1, a.shape[1] // f), max(1, a.shape[0] // f)), interpolation=cv2.INTER_AREA)
+    small = cv2.GaussianBlur(small, (0, 0), sigma / f, borderType=cv2.BORDER_REFLECT)
+    return cv2.resize(small, a.shape[1::-1], interpolation=cv2.INTER_LINEAR)
+
+def _cells(img:np.ndarray, size:tuple) -> torch.Tensor:
+    "`img` `(H, W, C)` area-averaged to `size` `(h, w)`, as `(1, C, h, w)`."
+    return torch.from_numpy(cv2.resize(img, size[::-1], interpolation=cv2.INTER_AREA).reshape(*size, -1)).permute(2, 0, 1)[None].float()
+
+# %% ../nbs/13_removal.ipynb #2ea85d83
+def _nearest(feat:torch.Tensor, tgt:torch.Tensor, src:torch.Tensor, patch:int=5, chunk:int=512) -> torch.Tensor:
+    "For each position in `tgt`, the position in `src` whose `patch` x `patch` neighbourhood of `feat` `(1, C, h, w)` is nearest (L2)."
+    r = patch // 2
+    pf = F.unfold(F.pad(feat, (r,) * 4, mode="replicate"), patch)[0].T.contiguous()
+    S = pf[src]; S2 = (S ** 2).sum(1)
+    return torch.cat([src[(S2[None] - 2 * pf[tgt[i:i + chunk]] @ S.T).argmin(1)] for i in range(0, len(tgt), chunk)])
+
+def _potts(fit:torch.Tensor, active:torch.Tensor, label:torch.Tensor, price:float, sweeps:int) -> torch.Tensor:
+    "Labels `(h, w)` that lower `fit` `(k, h, w)` plus `price` per pair of `active` 4-neighbours that differ: iterated conditional modes from `label`."
+    k, h, w = fit.shape; parity = (torch.arange(h)[:, None] + torch.arange(w)) % 2; others = torch.arange(k)[:, None, None]
+    for i in range(sweeps):  # half the cells at a time, so that neighbours never change together
+        seen = torch.where(active, label, -1); cost = fit.clone()
+        for shifted in (F.pad(seen, (1, 0, 0, 0), value=-1)[:, :-1], F.pad(seen, (0, 1, 0, 0), value=-1)[:, 1:],
+                        F.pad(seen, (0, 0, 1, 0), value=-1)[:-1], F.pad(seen, (0, 0, 0, 1), value=-1)[1:]):  # each cell's four neighbours
+            cost += price * ((shifted >= 0) & (shifted != others)).float()
+        label = torch.where(active & (parity == i % 2), cost.argmin(0), label)
+    return label
+
+def _offsets(feat:torch.Tensor, tgt:torch.Tensor, src:torch.Tensor, src_ok:torch.Tensor, patch:int=5,
+             k:int=OFFSETS, smooth:float=SMOOTHNESS, sweeps:int=8, blocks:tuple=(8, 4, 2, 1)) -> torch.Tensor:
+    "Sources for `tgt` by one of the `k` displacements its nearest matches `src` use most, chosen for fit and for agreeing with neighbours."
+    h, w = feat.shape[-2:]; r = patch // 2
+    pf = F.unfold(F.pad(feat, (r,) * 4, mode="replicate"), patch)[0].T.contiguous()
+    ty, tx = tgt // w, tgt % w
+    key = (src // w - ty + h) * (2 * w + 1) + (src % w - tx + w)  # each match's displacement, as one integer
+    vals, counts = torch.unique(key, return_counts=True)
+    top = vals[counts.argsort(descending=True)[:k]]; k = len(top)
+    sy, sx = ty[:, None] + top // (2 * w + 1) - h, tx[:, None] + top % (2 * w + 1) - w  # (targets, candidates)
+    cand = sy.clamp(0, h - 1) * w + sx.clamp(0, w - 1)
+    usable = (sy >= 0) & (sy < h) & (sx >= 0) & (sx < w) & src_ok.flatten()[cand]
+    fit = ((pf[tgt][:, None] - pf[cand]) ** 2).sum(-1)
+    best = torch.where(usable, fit, torch.inf).min(1).values
+    price = smooth * best[best.isfinite()].median().clamp(min=1e-8) if best.isfinite().any() else torch.tensor(1.0)
+    fit = torch.where(usable, fit, 1000 * price)  # a source in the hole or off the window: far dearer than any seam
+    volume = torch.zeros(k, h * w); volume[:, tgt] = fit.T; volume = volume.view(k, h, w)
+    active = torch.zeros(h * w, dtype=torch.bool); active[tgt] = True; active = active.view(h, w)
+    label = None
+    for b in blocks:  # coarse to fine: ICM alone stalls where a cell's four neighbours all disagree; blocks start it from large regions
+        H, W = -(-h // b), -(-w // b); grow = (0, W * b - w, 0, H * b - h)
+        block_fit = F.avg_pool2d(F.pad(volume, grow)[None], b)[0] * b * b
+        block_active = F.max_pool2d(F.pad(active.float(), grow)[None, None], b)[0, 0] > 0
+        start = block_fit.argmin(0) if label is None else label.repeat_interleave(2, 0).repeat_interleave(2, 1)[:H, :W]
+        label = _potts(block_fit, block_active, start, price * b, sweeps)  # a block's edge is `b` cells long
+    return cand[torch.arange(len(tgt)), label.flatten()[tgt]]
+
+# %% ../nbs/13_removal.ipynb #d4fdc58d
+def _hann(n:int) -> np.ndarray:
+    w = np.hanning(n + 2)[1:-1]
+    return np.outer(w, w).astype(np.float32)
+
+def _copy_detail(detail:np.ndarray, tgt:torch.Tensor, src:torch.Tensor, grid:tuple) -> np.ndarray:
+    "`detail` `(H, W, C)` moved cell by cell from each source cell of the `grid` `(h, w)` to its target cell, blended with Hann windows; zero elsewhere."
+    H, W, C = detail.shape; gh, gw = grid; fy, fx = H / gh, W / gw
+    P = 2 * int(math.ceil(max(fy, fx))); win = _hann(P)[..., None]
+    pad = np.pad(detail, ((P, P), (P, P), (0, 0)), mode="reflect")
+    corner = lambda cells, f: ((cells.numpy() + 0.5) * f).astype(int) + P - P // 2  # the window's corner, padded coordinates
+    ty, tx, sy, sx = corner(tgt // gw, fy), corner(tgt % gw, fx), corner(src // gw, fy), corner(src % gw, fx)
+    y0, x0 = ty.min(), tx.min()  # accumulate over the targets' box only, not the whole window
+    acc = np.zeros((ty.max() - y0 + P, tx.max() - x0 + P, C), np.float32); wsum = np.zeros(acc.shape[:2] + (1,), np.float32)
+    for a, b, c, d in zip(ty - y0, tx - x0, sy, sx):
+        acc[a:a + P, b:b + P] += pad[c:c + P, d:d + P] * win; wsum[a:a + P, b:b + P] += win
+    out = np.zeros_like(pad); out[y0:y0 + acc.shape[0], x0:x0 + acc.shape[1]] = acc / np.maximum(wsum, 1e-6)
+    return out[P:P + H, P:P + W]
+
+# %% ../nbs/13_removal.ipynb #7cdf8d49
+def _energy(a:np.ndarray, sigma:float) -> np.ndarray:
+    "Local energy of `a` `(H, W, C)`: its squares summed over channels, blurred by `sigma`."
+    return _blur((a ** 2).sum(-1), sigma)
+
+def _context_energy(band:np.ndarray, hole:np.ndarray, sigma:float, grid:tuple) -> np.ndarray:
+    "The local energy `band` has around the hole, carried smoothly inside it (pull-push from the known pixels)."
+    known = (~hole).astype(np.float32)
+    e = _blur((band ** 2).sum(-1) * known, sigma) / np.maximum(_blur(known, sigma), 1e-6)  # known pixels only
+    ec, mc = _cells(e[..., None], grid), (_cells(hole.astype(np.float32)[..., None], grid) > 0).float()
+    return cv2.resize(smooth_fill(ec * (1 - mc), mc)[0, 0].numpy(), hole.shape[::-1], interpolation=cv2.INTER_LINEAR)
+
+def _as_strong(copied:np.ndarray, band:np.ndarray, hole:np.ndarray, cell:float, grid:tuple, most:float) -> np.ndarray:
+    "`copied` scaled pixel by pixel to the context's local energy of `band`, by at most `most` times."
+    gain = np.sqrt(_context_energy(band, hole, cell, grid) / np.maximum(_energy(copied, cell / 2), 1e-10))
+    return copied * np.minimum(gain, most)[..., None]
+
+# %% ../nbs/13_removal.ipynb #dc5d58f6
+def with_photo_detail(photo:np.ndarray, hole:np.ndarray, fill:np.ndarray) -> np.ndarray:
+    "`fill`'s coarse bands with detail copied from `photo`'s own pixels, in `hole` (float `(H, W, 3)` in [0, 1]); `photo` elsewhere."
+    s = _match_scale(int(hole.sum()))
+    if s == 1.0: return np.where(hole[..., None], fill, photo)  # a small hole: the fill is at the photo's own scale
+    H, W = hole.shape; grid, cell = (max(8, round(H * s)), max(8, round(W * s))), 1 / s
+    low_photo, low_fill = _blur(photo, cell), _blur(np.where(hole[..., None], fill, photo), cell)
+    detail = photo - low_photo
+    # the correspondence: the fill's coarse picture in the hole against the photo's, cell by cell
+    feat = _cells(np.where(hole[..., None], fill, photo), grid)
+    mc = (_cells(hole.astype(np.float32)[..., None], grid) > 0).float()
+    tgt = torch.nonzero(F.max_pool2d(mc, 3, 1, 1).flatten() > 0).flatten()
+    ok = F.max_pool2d(mc, 7, 1, 3)[0, 0] == 0; ok[:2] = ok[-2:] = False; ok[:, :2] = ok[:, -2:] = False  # whole neighbourhoods known
+    src_pool = torch.nonzero(ok.flatten()).flatten()
+    if len(src_pool) == 0: return np.where(hole[..., None], fill, photo)  # no known neighbourhood to copy from
+    src = _offsets(feat, tgt, _nearest(feat, tgt, src_pool), ok)
+    fine = detail - _blur(detail, FINE_SIGMA)
+    both = _copy_detail(np.concatenate([fine, detail - fine], -1), tgt, src, grid)  # both bands in one pass
+    copied = _as_strong(both[..., :3], fine, hole, cell, grid, 1.0) + _as_strong(both[..., 3:], detail - fine, hole, cell, grid, 3.0)
+    # the low band meets the photo's along the hole's edge: their difference, carried smoothly inside
+    mismatch = _cells(low_photo - low_fill, grid)
+    seam = cv2.resize(smooth_fill(mismatch * (1 - mc), mc)[0].permute(1, 2, 0).numpy(), (W, H), interpolation=cv2.INTER_LINEAR)
+    return np.where(hole[..., None], np.clip(low_fill + seam + copied, 0, 1), photo)
 
 # %% ../nbs/13_removal.ipynb #fc18afc9
 def _pieces(inp:Inpainter, rgb:np.ndarray, hole:np.ndarray) -> list:
-    "`(fill, window, own hole)` for each window: at the photo's own resolution if the model can, else in 64-pixel windows."
+    "`(fill, window, own hole)` for each window: at the photo's own resolution if the model can, else in windows of its size; detail from the photo where the fill was made coarser."
+    detailed = lambda photo, h, f, scale: with_photo_detail(photo.astype(np.float32) / 255, h, f) if inp.photo_detail and scale < 1 else f
     if inp.g.any_size:
-        labels, wins = _native_windows(hole)
-        crop = lambda a, r: a[r[1]:r[1] + r[3], r[0]:r[0] + r[2]]
-        return [(_fill_native(inp.g, rgb, hole, r, inp.refine, inp.reach, inp.dtype), r, crop(hole, r) & (crop(labels, r) == i)) for r, i in wins]
+        labels, wins, out = *_native_windows(hole), []
+        for r, i in wins:
+            crop = lambda a: a[r[1]:r[1] + r[3], r[0]:r[0] + r[2]]
+            # the network's fill is only kept in the bands coarser than the matching scale, so it need not be finer than that
+            coarsest = _match_scale(int(crop(hole).sum())) if inp.photo_detail else 1.0
+            f, scale = _fill_native(inp.g, rgb, hole, r, inp.refine, inp.reach, inp.dtype, coarsest)
+            out.append((detailed(crop(rgb), crop(hole), f, 1.0 if inp.refine else scale), r, crop(hole) & (crop(labels) == i)))
+        return out
     wins = _windows(hole, inp.size)
-    return [(f, r, _crop(hole, r[0], r[1], r[2])) for f, r in zip(_fill_windows(inp, rgb, hole, wins), wins)]
+    return [(detailed(_crop(rgb, *r[:3]), _crop(hole, *r[:3]), f, inp.size / r[2]), r, _crop(hole, *r[:3])) for f, r in zip(_fill_windows(inp, rgb, hole, wins), wins)]
 
 @patch
 def remove(self:Inpainter, image, mask, # photo (path, PIL image, array); mask (same kinds, non-zero = remove) or box (x0, y0, x1, y1)
@@ -237,3 +378,25 @@ def show_removal(panels:dict, # title -> PIL image or array
     fig, axs = plt.subplots(1, len(panels), figsize=(size * len(panels) * 1.4, size))
     for ax, (t, im) in zip(np.atleast_1d(axs), panels.items()): ax.imshow(im, cmap="gray" if np.asarray(im).ndim == 2 else None); ax.set_title(t); ax.axis("off")
     fig.tight_layout(); return fig
+
+# %% ../nbs/13_removal.ipynb #c61b6459
+def show_crops(rows:list, # one dict per row: title -> uint8 `(H, W, 3)` crop, all the same size
+               quality:int=85):
+    "The crops at 100% (one photo pixel, one screen pixel), titled, as a JPEG for a notebook or page."
+    from PIL import ImageDraw
+    from IPython.display import Image as Shown  # here: removal itself never displays
+    h, w = np.asarray(next(iter(rows[0].values()))).shape[:2]; top, gap = 20, 4; n = max(len(r) for r in rows)
+    sheet = Image.new("RGB", (n * w + (n - 1) * gap, len(rows) * (h + top)), "white"); pen = ImageDraw.Draw(sheet)
+    for i, row in enumerate(rows):
+        for j, (title, crop) in enumerate(row.items()):
+            x, y = j * (w + gap), i * (h + top)
+            pen.text((x + 2, y + 4), title, fill="black"); sheet.paste(Image.fromarray(np.asarray(crop)), (x, y + top))
+    buf = io.BytesIO(); sheet.save(buf, "JPEG", quality=quality)
+    return Shown(data=buf.getvalue(), format="jpeg")
+
+def crop_around(hole:np.ndarray, side:int=360) -> tuple:
+    "Slices of a `side` x `side` window centred on `hole`'s box, inside the photo."
+    ys, xs = np.nonzero(hole)
+    start = lambda lo, hi, n: int(np.clip((lo + hi) // 2 - side // 2, 0, max(0, n - side)))
+    y0, x0 = start(ys.min(), ys.max(), hole.shape[0]), start(xs.min(), xs.max(), hole.shape[1])
+    return slice(y0, y0 + side), slice(x0, x0 + side)

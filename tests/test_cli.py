@@ -118,6 +118,20 @@ def test_eval_bad_input(toy, tmp_path):
     one_line_error(run_here(eval_cli, "--data", toy, "--split", "dev"), "cat_inpaint_eval", "invalid choice: 'dev'")
     one_line_error(run_here(eval_cli, "--data", toy, "--masks", "square"), "cat_inpaint_eval", "unknown mask setting 'square'")
 
+def test_eval_photos(tmp_path):
+    "Large-photo mode: every removal of the model (with and without the photo's detail) and of each classical method, and the command, in one JSON line."
+    folder = tmp_path / "photos"; folder.mkdir()
+    rng = np.random.default_rng(0)
+    Image.fromarray((rng.random((300, 400, 3)) * 255).astype(np.uint8)).save(folder / "noise.png")
+    (folder / "notes.txt").write_text("not a photo")
+    p = run_here(eval_cli, "--photos", folder, "--checkpoint", "cats64", "--classical", "telea")
+    assert p.returncode == 0, p.stderr
+    out = json.loads(p.stdout)
+    assert {(r["method"], r["masks"], r["removals"]) for r in out["results"]} == {(m, k, n) for m in ("cats64", "cats64, upsampled", "telea") for k, n in (("object", 3), ("person", 1))}
+    assert len(out["removals"]) == 12 and out["command"].startswith(f"cat_inpaint_eval --photos {folder} --checkpoint cats64")
+    one_line_error(run_here(eval_cli, "--photos", tmp_path / "none"), "cat_inpaint_eval", "no such folder")
+    one_line_error(run_here(eval_cli, "--photos", folder, "--classical", "fsr"), "cat_inpaint_eval", "unknown classical method 'fsr'")
+
 def test_corrupt_images_are_skipped(toy, tmp_path):
     "The toy set holds a truncated JPEG and 16-bit, CMYK, palette, RGBA and grayscale images."
     from cat_inpaint.data import load_splits, decode_split

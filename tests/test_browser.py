@@ -1,0 +1,288 @@
+"""The removal app in a real browser: headless Chromium (Debian's `chromium`, driven by playwright) on JupyterLab
+and on the `cat_inpaint_app` page (Voilà). Every check reads either the browser's own canvas pixels or, through a
+second client on the same kernel, what reached Python. Opt-in (`CAT_INPAINT_BROWSER=1`); `.ci/run` sets it.
+Screenshots go to `$CAT_INPAINT_SCREENSHOTS` (`.ci/run` keeps them as artifacts), else to pytest's temporary folder."""
+import base64, hashlib, io, json, os, shutil, signal, socket, subprocess, sys, time, urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+import numpy as np
+import pytest
+from PIL import Image
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+pytestmark = pytest.mark.skipif(os.environ.get("CAT_INPAINT_BROWSER") != "1",
+                                reason="real-browser tests are opt-in: CAT_INPAINT_BROWSER=1 (needs Debian's chromium)")
+PREVIEW = 640 # the app's preview side
+TIMEOUT = 120_000 # ms: a cold kernel loads torch and the model
+
+# ---------------------------------------------------------------- servers and the kernel behind the page
+
+def free_port() -> int:
+    with socket.socket() as s: s.bind(("127.0.0.1", 0)); return s.getsockname()[1]
+
+@contextmanager
+def server(cmd:list, url:str, env:dict, log:Path):
+    "Run `cmd` (a web server on 127.0.0.1) until `url` answers; stop it, and everything it started, by its process group."
+    with open(log, "w") as out:
+        proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            for _ in range(240):
+                if proc.poll() is not None: raise RuntimeError(f"{cmd[0]} exited: {log.read_text()[-2000:]}")
+                try: urllib.request.urlopen(url, timeout=2); break
+                except OSError: time.sleep(0.5)
+            else: raise RuntimeError(f"{url} never answered: {log.read_text()[-2000:]}")
+            yield proc
+        finally:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+                try: proc.wait(20)
+                except subprocess.TimeoutExpired: os.killpg(proc.pid, signal.SIGKILL)
+
+class Kernel:
+    "A second client on the page's kernel (the newest connection file under `folder`): runs code, returns its JSON."
+    def __init__(self, folder:Path):
+        from jupyter_client import BlockingKernelClient
+        files = sorted(folder.rglob("kernel-*.json"), key=lambda p: p.stat().st_mtime)
+        assert files, f"no kernel connection file under {folder}"
+        self.client = BlockingKernelClient(connection_file=str(files[-1])); self.client.load_connection_file()
+        self.client.start_channels(); self.client.wait_for_ready(timeout=60)
+
+    def ask(self, code:str):
+        "Run `code`, whose last line prints one JSON value, in the page's namespace; that value."
+        out = []
+        def keep(msg):
+            if msg["msg_type"] == "stream": out.append(msg["content"]["text"])
+            if msg["msg_type"] == "error": raise AssertionError("\n".join(msg["content"]["traceback"]))
+        self.client.execute_interactive(code, output_hook=keep, timeout=120)
+        return json.loads("".join(out).strip().splitlines()[-1])
+
+    def close(self): self.client.stop_channels()
+
+HELPERS = """
+import json, hashlib, tempfile
+from pathlib import Path
+import numpy as np
+from cat_inpaint.app import MaskPainter
+from cat_inpaint.photos import grow_mask, save_photo
+def _iou(a, b): a, b = np.asarray(a) > 0, np.asarray(b) > 0; return float((a & b).sum() / max((a | b).sum(), 1))
+def _stroke(points, radius):
+    m = MaskPainter(app.photo.size, app.preview_side); m.stroke(points, radius); return m.mask
+def _changed_outside(i, grow):
+    mask = app.masks[i - 1] > 0
+    diff = (np.asarray(app.photos[i]).astype(int) != np.asarray(app.photos[i - 1])).any(-1)
+    return int((diff & ~grow_mask(mask, grow)).sum()), int((diff & mask).sum())
+def _shown(mask, grow=0):
+    "Preview pixels over `mask` grown by `grow` photo pixels, packed for the test."
+    import base64; p = MaskPainter(app.photo.size, app.preview_side); p.mask = grow_mask(np.asarray(mask) > 0, grow).astype(np.uint8)
+    return base64.b64encode(np.packbits(p.overlay()[..., 3] > 0)).decode()
+def _download_sha():
+    with tempfile.TemporaryDirectory() as d: return hashlib.sha256(save_photo(app.photo, Path(d) / app.result_name()).read_bytes()).hexdigest()
+print(json.dumps("ok"))
+"""
+
+# ---------------------------------------------------------------- the browser's side
+
+def unpack(text:str, shape) -> np.ndarray:
+    "A mask `_shown` packed in the kernel."
+    return np.unpackbits(np.frombuffer(base64.b64decode(text), np.uint8))[:shape[0] * shape[1]].reshape(shape).astype(bool)
+
+def grown(m:np.ndarray, px:int) -> np.ndarray:
+    import cv2
+    return cv2.dilate(m.astype(np.uint8), np.ones((2 * px + 1, 2 * px + 1), np.uint8)).astype(bool)
+
+def canvas_pixels(page, i:int=0) -> np.ndarray:
+    "The `i`-th canvas on the page, as the browser holds it: RGB `(h, w, 3)`."
+    url = page.evaluate("i => document.querySelectorAll('canvas')[i].toDataURL('image/png')", i)
+    return np.asarray(Image.open(io.BytesIO(base64.b64decode(url.split(",", 1)[1]))).convert("RGB")).astype(int)
+
+def waiting(page, what:str, js:str, arg=None):
+    "`page.wait_for_function(js, arg)`; on a timeout, a screenshot and the page's text say where it stood."
+    try: page.wait_for_function(js, arg=arg, timeout=TIMEOUT)
+    except Exception:
+        shot = Path(os.environ.get("CAT_INPAINT_SCREENSHOTS") or ".") / f"timeout-{int(time.time())}.png"; page.screenshot(path=shot)
+        raise AssertionError(f"waited {TIMEOUT / 1000:.0f} s for {what}; the page says: {page.inner_text('body')[-600:]!r} (screenshot {shot})") from None
+
+def wait_text(page, text:str): waiting(page, repr(text), "t => document.body.innerText.includes(t)", text)
+
+def wait_drawn(page, i:int=0):
+    "Until the `i`-th canvas shows something (a lost draw command would leave it blank for good)."
+    waiting(page, f"canvas {i} to show something", "i => { const c = document.querySelectorAll('canvas')[i]; if (!c || !c.width) return false;"
+            " const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;"
+            " for (let k = 3; k < d.length; k += 4000) if (d[k]) return true; return false; }", i)
+
+def click(page, label:str):
+    page.locator(f".widget-button:text-is('{label}'), .widget-toggle-button:text-is('{label}')").first.click()
+
+def drag(page, box, points, release_at=None, then_hover=()):
+    "Press at the first of `points` (canvas pixels), move through the rest, release (at `release_at` if given), then hover over `then_hover` with the button up."
+    at = lambda x, y: (box["x"] + x, box["y"] + y)
+    page.mouse.move(*at(*points[0])); page.mouse.down()
+    for p in points[1:]: page.mouse.move(*at(*p), steps=4)
+    if release_at: page.mouse.move(*at(*release_at), steps=4)
+    page.mouse.up()
+    for p in then_hover: page.mouse.move(*at(*p), steps=4)
+
+def upload(page, photo:Path):
+    with page.expect_file_chooser() as chooser: page.locator(".widget-upload").first.click()
+    chooser.value.set_files(str(photo))
+    wait_text(page, "photo loaded"); wait_drawn(page)
+
+def canvas_box(page, i:int=0) -> dict:
+    box = page.locator("canvas").nth(i).bounding_box()
+    assert round(box["width"]) <= PREVIEW and round(box["height"]) <= PREVIEW, box  # one preview pixel, one screen pixel: never stretched
+    return box
+
+# ---------------------------------------------------------------- one session, on either front end
+
+STROKE = [(250, 150), (290, 160), (330, 150)] # across the cat's face, preview pixels
+RADIUS = 12 # the app's default brush
+
+def near(points, radius, shape) -> np.ndarray:
+    "Preview pixels within `radius` + 3 of the polyline through `points`."
+    import cv2
+    m = np.zeros(shape, np.uint8); cv2.polylines(m, [np.array(points, np.int32)], False, 1, thickness=2 * (radius + 3) + 1)
+    return m.astype(bool)
+
+def session(page, kernel_folder:Path, photo:Path, shots:Path, tag:str) -> tuple:
+    "Everything a user does once: load, paint (once released outside), remove twice, undo, box, clear, download. The kernel client and the photo's preview."
+    upload(page, photo)
+    from cat_inpaint.app import MaskPainter
+    img = Image.open(photo).convert("RGB"); preview = np.asarray(MaskPainter(img.size, PREVIEW).preview(img)).astype(int)
+    shown = canvas_pixels(page)
+    assert shown.shape == preview.shape and np.abs(shown - preview).mean() < 1.0, np.abs(shown - preview).mean()  # the photo, pixel for pixel
+    kernel = Kernel(kernel_folder); assert kernel.ask(HELPERS) == "ok"
+    box = canvas_box(page)
+
+    # a stroke; then one released outside the canvas, and a hover back in with the button up
+    drag(page, box, STROKE)
+    drag(page, box, [(520, 300), (600, 320)], release_at=(700, 330), then_hover=[(560, 380), (580, 400)])
+    time.sleep(1)
+    got = kernel.ask(f"m = app.painter.mask; print(json.dumps([_iou(m, np.maximum(_stroke({STROKE}, {RADIUS}), _stroke([(520, 300), (600, 320), (639, 330)], {RADIUS}))),"
+                     f" int(m[int(380 / app.painter.scale) - 10:int(400 / app.painter.scale) + 10, int(560 / app.painter.scale) - 10:int(580 / app.painter.scale) + 10].sum())]))")
+    assert got[0] > 0.85 and got[1] == 0, got  # the mask is the strokes; the hover with the button up painted nothing
+    painted = canvas_pixels(page)
+    red = unpack(kernel.ask("print(json.dumps(_shown(app.painter.mask)))"), preview.shape[:2])
+    changed = np.abs(painted - preview).sum(-1) > 0
+    assert (changed == red).mean() > 0.999 and not (changed & ~red).any(), np.argwhere(changed != red)[:5]  # red exactly where the kernel's mask is
+    assert (painted[..., 0] - preview[..., 0])[red].mean() > 20
+    page.screenshot(path=shots / f"{tag}-painted.png")
+
+    click(page, "Remove"); wait_text(page, "(1 so far)")
+    removed = canvas_pixels(page)
+    changed = np.abs(removed - preview).sum(-1) > 0
+    near_hole = grown(unpack(kernel.ask("print(json.dumps(_shown(app.masks[-1], 3)))"), preview.shape[:2]), 3)  # the preview's filter reaches 3 pixels
+    assert changed[red].mean() > 0.5 and not changed[~near_hole].any(), np.argwhere(changed & ~near_hole)[:5]  # under the strokes only
+    outside, inside = kernel.ask("print(json.dumps(_changed_outside(1, 3)))")
+    assert outside == 0 and inside > 1000, (outside, inside)  # the photo changed inside the grown mask only
+    page.screenshot(path=shots / f"{tag}-removed.png")
+
+    drag(page, box, [(100, 250), (160, 260)]); click(page, "Remove"); wait_text(page, "(2 so far)")
+    assert kernel.ask("print(json.dumps(_changed_outside(2, 3)))")[0] == 0
+    click(page, "Undo"); wait_text(page, "Undone (1 removals left)")
+    assert np.abs(canvas_pixels(page) - removed).max() == 0  # back to the first result, on the page too
+
+    click(page, "box"); drag(page, box, [(400, 60), (430, 80)], release_at=None)  # a box, drawn on release...
+    page.mouse.move(box["x"] + 420, box["y"] + 70); page.mouse.down(); page.mouse.move(box["x"] + 470, box["y"] + 110, steps=5)
+    time.sleep(0.5); dragging = canvas_pixels(page)
+    assert (dragging[90, 450, 0] - removed[90, 450, 0]) > 20  # ...with its rectangle shown while dragging
+    page.mouse.up(); time.sleep(0.5)
+    assert kernel.ask("print(json.dumps(int((app.painter.mask > 0).sum())))") > 0
+    click(page, "Clear mask"); wait_text(page, "Mask cleared")
+    assert kernel.ask("print(json.dumps(int(app.painter.mask.sum())))") == 0
+    assert np.abs(canvas_pixels(page) - removed).max() == 0  # no red left
+
+    with page.expect_download(timeout=TIMEOUT) as download: click(page, "Download")
+    path = download.value.path(); assert download.value.suggested_filename == f"{photo.stem}-removed{photo.suffix}"
+    assert hashlib.sha256(Path(path).read_bytes()).hexdigest() == kernel.ask("print(json.dumps(_download_sha()))")
+    return kernel, preview
+
+@pytest.fixture
+def browser():
+    from playwright.sync_api import sync_playwright
+    if not Path(CHROMIUM).is_file(): pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM)
+        yield b
+        b.close()
+
+@pytest.fixture
+def photo(tmp_path) -> Path:
+    from skimage import data
+    p = tmp_path / "cat.jpg"; Image.fromarray(data.chelsea()).resize((1200, 800), Image.Resampling.LANCZOS).save(p, quality=90)
+    return p
+
+@pytest.fixture
+def shots(tmp_path) -> Path:
+    d = Path(os.environ.get("CAT_INPAINT_SCREENSHOTS") or tmp_path / "shots"); d.mkdir(parents=True, exist_ok=True); return d
+
+def new_page(browser, errors:list):
+    page = browser.new_context(accept_downloads=True, viewport={"width": 1280, "height": 1100}).new_page()
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    return page
+
+# ---------------------------------------------------------------- the tests
+
+def test_voila_page(browser, photo, shots, tmp_path):
+    "The `cat_inpaint_app` page: a full session, then a reload (a fresh kernel), paint and remove once more."
+    port, tmp = free_port(), tmp_path / "voila-tmp"; tmp.mkdir()
+    env = os.environ | {"TMPDIR": str(tmp)}  # where Voilà keeps its kernels' connection files
+    with server(["cat_inpaint_app", "--port", str(port)], f"http://127.0.0.1:{port}/", env, tmp_path / "voila.log"):
+        errors = []; page = new_page(browser, errors)
+        page.goto(f"http://127.0.0.1:{port}/", timeout=TIMEOUT); page.wait_for_selector("canvas", timeout=TIMEOUT)
+        kernel, preview = session(page, tmp, photo, shots, "voila")
+        kernel.close()
+        page.reload(); page.wait_for_selector("canvas", timeout=TIMEOUT)
+        upload(page, photo); box = canvas_box(page)
+        drag(page, box, STROKE); click(page, "Remove"); wait_text(page, "(1 so far)")
+        changed = np.abs(canvas_pixels(page) - preview).sum(-1) > 0
+        assert changed.any() and not changed[~near(STROKE, RADIUS, preview.shape[:2])].any()
+        page.screenshot(path=shots / "voila-after-reload.png")
+        assert errors == [], errors
+
+LAB_NOTEBOOK = {"cells": [
+    {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None, "source":
+     "from cat_inpaint.app import RemovalApp\nfrom cat_inpaint.removal import Inpainter\napp = RemovalApp(Inpainter.from_pretrained())"},
+    {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None, "source": "app.ui"},
+    {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None, "source": "app.ui"}],
+    "metadata": {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"}}, "nbformat": 4, "nbformat_minor": 5}
+
+def run_all(page):
+    page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+
+def run_cells(page, cells):
+    "Run these cells of the open notebook, in order."
+    for i in cells:
+        page.evaluate("async i => { const nb = window.jupyterapp.shell.currentWidget.content; nb.activeCellIndex = i;"
+                      " await window.jupyterapp.commands.execute('notebook:run-cell'); }", i)
+
+def test_jupyterlab(browser, photo, shots, tmp_path):
+    "JupyterLab: a full session with `app.ui` shown twice; then a tab reload, `app.ui` shown again, paint and remove."
+    port, runtime, work = free_port(), tmp_path / "runtime", tmp_path / "work"; work.mkdir()
+    (work / "app.ipynb").write_text(json.dumps(LAB_NOTEBOOK))
+    env = os.environ | {"JUPYTER_RUNTIME_DIR": str(runtime)}
+    cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}", f"--ServerApp.root_dir={work}",
+           "--IdentityProvider.token=cat", "--allow-root", "--LabApp.expose_app_in_browser=True", "--LabApp.news_url=", "--LabApp.collaborative=False"]
+    url = f"http://127.0.0.1:{port}/lab/tree/app.ipynb?token=cat"
+    with server(cmd, f"http://127.0.0.1:{port}/api/status?token=cat", env, tmp_path / "lab.log"):
+        errors = []; page = new_page(browser, errors)
+        page.goto(url, timeout=TIMEOUT); page.wait_for_function("() => window.jupyterapp && document.querySelector('.jp-Notebook')", timeout=TIMEOUT)
+        page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=TIMEOUT)
+        run_all(page)
+        try: page.wait_for_function("() => document.querySelectorAll('canvas').length == 2", timeout=TIMEOUT)
+        finally: page.screenshot(path=shots / "lab-start.png")
+        kernel, preview = session(page, runtime, photo, shots, "lab")
+        assert np.abs(canvas_pixels(page, 1) - canvas_pixels(page, 0)).max() == 0  # the second app.ui shows the same
+        page.reload(); page.wait_for_function("() => window.jupyterapp && document.querySelector('.jp-Notebook')", timeout=TIMEOUT)
+        page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=TIMEOUT)
+        run_cells(page, [1, 2])  # the kernel lives on: app.ui shown again in the reloaded tab
+        page.wait_for_function("() => document.querySelectorAll('canvas').length == 2", timeout=TIMEOUT); wait_drawn(page)
+        shown = canvas_pixels(page)
+        assert kernel.ask("print(json.dumps(len(app.photos)))") == 2 and shown.shape == preview.shape  # the first removal's result...
+        assert (np.abs(shown - preview).sum(-1) > 0).any()  # ...is what the canvas shows again
+        box = canvas_box(page); drag(page, box, [(100, 250), (160, 260)]); click(page, "Remove"); wait_text(page, "(2 so far)")
+        assert kernel.ask("print(json.dumps(_changed_outside(2, 3)))")[0] == 0
+        changed = np.abs(canvas_pixels(page) - shown).sum(-1) > 0
+        assert changed.any() and not changed[~near([(100, 250), (160, 260)], RADIUS, preview.shape[:2])].any()
+        page.screenshot(path=shots / "lab-after-reload.png")
+        kernel.close()
+        assert errors == [], errors
