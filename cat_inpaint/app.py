@@ -155,8 +155,10 @@ class RemovalApp:
         ic = _canvas() if canvas else None
         self.sliders = {} if ic else {k: W.IntSlider(description=k, min=0, max=1, continuous_update=False) for k in ("x0", "y0", "x1", "y1")}
         if ic:
-            self.canvas = ic.MultiCanvas(3, width=preview, height=preview * 3 // 4)  # photo, mask, what is being drawn
-            self.canvas.layout.width, self.canvas.layout.height = f"{preview}px", f"{preview * 3 // 4}px"
+            # photo, mask, what is being drawn; its size never changes: resizing a canvas in the browser clears it, and
+            # ipywidgets may apply a resize after draw commands sent later, which left a blank canvas in JupyterLab
+            self.canvas = ic.MultiCanvas(3, width=preview, height=preview)
+            self.canvas.layout.width, self.canvas.layout.height = f"{preview}px", f"{preview}px"  # one preview pixel, one screen pixel: never stretched
             self.canvas.on_mouse_down(self._down); self.canvas.on_mouse_move(self._move)
             self.canvas.on_mouse_up(self._end); self.canvas.on_mouse_out(self._end)  # released outside: the stroke ends where it left
             self.canvas.on_client_ready(self._redraw)  # a new page or view starts blank: draw it all again
@@ -190,10 +192,8 @@ def _redraw(self:RemovalApp, *_):
     if self.photo is None: return
     prev = self.painter.preview(self.photo)
     if self.canvas is None: self.view.value = _png_bytes(prev); return
-    w, h = prev.size
     with self.canvas.hold_sync():  # one message, not a flash of half-drawn layers
-        if (self.canvas.width, self.canvas.height) != (w, h): self.canvas.width, self.canvas.height = w, h
-        self.canvas.layout.width, self.canvas.layout.height = f"{w}px", f"{h}px"  # one preview pixel, one screen pixel: never stretched
+        self.canvas[0].clear()  # a smaller photo than the last leaves none of it behind
         self.canvas[0].put_image_data(np.asarray(prev.convert("RGBA")), 0, 0)  # RGBA travels as PNG, exact (ipycanvas sends RGB as JPEG 75)
         self._draw_mask()
 

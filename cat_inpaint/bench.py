@@ -20,7 +20,8 @@ from .recipes import RECIPES, get_recipe, build_models, build_optimizers, memory
 from .training import train, fit, BatchMasks
 
 # %% auto #0
-__all__ = ['matmul_gflops', 'train_flops', 'import_seconds', 'import_row', 'run_row', 'seed_speedup', 'benchmark', 'bench_table']
+__all__ = ['matmul_gflops', 'train_flops', 'import_seconds', 'import_row', 'remove_process_row', 'run_row', 'seed_speedup',
+           'benchmark', 'bench_table']
 
 # %% ../nbs/17_benchmarks.ipynb #b7aee8d2
 def matmul_gflops(n:int=1024, reps:int=20) -> float:
@@ -116,6 +117,20 @@ def import_row(reps:int=3) -> dict:
     torch_s = import_seconds("torch", reps)
     return {"row": "import", "torch_s": torch_s, **{f"{m}_extra_s": import_seconds(f"cat_inpaint.{m}", reps) - torch_s for m in ("removal", "training")}}
 
+def remove_process_row(width:int=2309, # the photo's size: 4 megapixels by default
+                       height:int=1732,
+                       reps:int=3) -> dict:
+    "Wall-clock seconds of `cat_inpaint_remove` on a JPEG with a 5% box, as a whole process, beside `python -c 'import torch'` (fastest of `reps`)."
+    import shutil, tempfile
+    with tempfile.TemporaryDirectory() as d:
+        photo = Path(d)/"photo.jpg"; Image.fromarray(skdata.chelsea()).resize((width, height), Image.BICUBIC).save(photo, quality=90)
+        side = round(math.sqrt(0.05 * width * height)); x0, y0 = (width - side) // 2, (height - side) // 2
+        script = [shutil.which("cat_inpaint_remove")] if shutil.which("cat_inpaint_remove") else [sys.executable, "-c", "from cat_inpaint.cli import remove_cli; remove_cli()"]
+        def once(cmd): t = time.perf_counter(); subprocess.run(cmd, check=True, capture_output=True); return time.perf_counter() - t
+        torch_s = min(once([sys.executable, "-c", "import torch"]) for _ in range(reps))
+        remove_s = min(once(script + [str(photo), "--box", f"{x0},{y0},{x0 + side},{y0 + side}", "--out", str(Path(d)/"out.jpg"), "--device", "cpu"]) for _ in range(reps))
+    return {"row": "remove_process", "megapixels": width * height / 1e6, "torch_s": torch_s, "remove_s": remove_s, "extra_s": remove_s - torch_s}
+
 # %% ../nbs/17_benchmarks.ipynb #49dd0b10
 def run_row(kind:str, threads:int|None=None, **args) -> dict:
     "Run benchmark row `kind` with `args` in a fresh process; its result and peak resident memory."
@@ -141,19 +156,23 @@ def benchmark(source:str, # photos (parquet, folder or Hub name)
               images:int=400, # images timed in the data rows
               recipes=None, # recipes to time (default: all)
               cache_dir:str|None="~/.cache/cat_inpaint", # decoded-image cache for the training rows
-              emit=print) -> list:
-    "All benchmark rows, each in a fresh process; `emit` receives each row as it finishes."
+              emit=print, # receives each row as it finishes
+              only=None) -> list: # row kinds to run (import, data, train, inference, removal); default: all
+    "All benchmark rows (or those of the kinds in `only`), each in a fresh process, after the machine's matmul peak."
     peak = matmul_gflops(); rows = [{"row": "matmul_1024_fp32", "gflops": peak, "threads": torch.get_num_threads(), "machine": platform.processor() or platform.machine()}]
-    emit(rows[0]); rows.append(import_row()); emit(rows[-1])
+    emit(rows[0])
+    if not only or "import" in only: rows.append(import_row()); emit(rows[-1])
     jobs = [("data_report", dict(source=source, n=images)), ("data_cached", dict(source=source, n=images)),
             ("train_report", dict(source=source, n=steps))]
     jobs += [("train_recipe", dict(source=source, n=steps, name=n, cache_dir=cache_dir)) for n in (recipes or RECIPES)]
     jobs += [("inference", dict(name=n)) for n in ("seed", "default")]
-    jobs += [("removal", dict(width=w, height=h, hole=0.05)) for w, h in ((1155, 866), (4000, 3000))]  # 1 and 12 megapixels
+    jobs += [("removal", dict(width=w, height=h, hole=0.05)) for w, h in ((2309, 1732), (4000, 3000))]  # 4 and 12 megapixels
     for kind, args in jobs:
+        if only and kind.split("_")[0] not in only: continue
         r = run_row(kind, **args)
         if "gflop_per_image" in r: r["fraction_of_matmul_peak"] = r["images_per_s"] * r["gflop_per_image"] / peak
         rows.append(r); emit(r)
+    if not only or "removal" in only: rows.append(remove_process_row()); emit(rows[-1])
     return rows
 
 # %% ../nbs/17_benchmarks.ipynb #39553edc

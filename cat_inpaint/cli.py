@@ -281,12 +281,15 @@ def bench(data:str=HUB_NAME, # photos: Hub name, `.parquet` file or image folder
           steps:int=20, # timed training steps per row
           images:int=400, # images timed in the data-pipeline rows
           recipes:str="", # comma-separated recipes to time (default: all)
+          rows:str="", # comma-separated kinds of rows to run: import, data, train, inference, removal (default: all)
           out:str=None): # also write the JSON lines to this file
     "Benchmark data loading, training and inference on this machine; one JSON line per row."
     from cat_inpaint.bench import benchmark
     lines = []
     def emit(r): lines.append(json.dumps(r)); print(lines[-1], flush=True)
-    benchmark(data, steps, images, [r for r in recipes.split(",") if r] or None, emit=emit)
+    kinds = [k for k in rows.split(",") if k]
+    if unknown := set(kinds) - {"import", "data", "train", "inference", "removal"}: raise ValueError(f"no such kind of row: {', '.join(sorted(unknown))}")
+    benchmark(data, steps, images, [r for r in recipes.split(",") if r] or None, emit=emit, only=kinds or None)
     if out: Path(out).write_text("\n".join(lines) + "\n")
 
 bench_cli = Script(bench, "cat_inpaint_bench", checks={"steps": at_least(1), "images": at_least(1)})

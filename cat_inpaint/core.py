@@ -12,7 +12,8 @@ from torch import nn
 from PIL import Image
 
 # %% auto #0
-__all__ = ['RESULTS', 'default_device', 'seed_everything', 'eval_mode', 'atomic_write', 'to_rgb', 'saved_result', 'Configured']
+__all__ = ['RESULTS', 'default_device', 'seed_everything', 'eval_mode', 'atomic_write', 'to_rgb', 'saved_result', 'page_figures',
+           'Configured']
 
 # %% ../nbs/00_core.ipynb #33c9191e
 def default_device() -> torch.device:
@@ -67,6 +68,15 @@ def saved_result(name:str, # file name in `RESULTS`, `.json` or `.jsonl`
     if not p.is_file(): raise FileNotFoundError(f"{name} is not in {RESULTS}; the command quoted beside the cell that reads it makes it")
     text = p.read_text()
     return [json.loads(l) for l in text.splitlines() if l.strip()] if p.suffix == ".jsonl" else json.loads(text)
+
+# %% ../nbs/00_core.ipynb #c67e8b18
+def page_figures(quality:int=85, # JPEG quality of each figure
+                 dpi:int=72): # pixels per inch of a figure's size: a 10-inch figure becomes 720 pixels wide
+    "Show this notebook's matplotlib figures as JPEG at `dpi`: a figure of photos weighs a fraction of its PNG, in the notebook and on its page."
+    import matplotlib as mpl
+    from matplotlib_inline.backend_inline import set_matplotlib_formats  # only here: the library itself never draws
+    mpl.rcParams["figure.dpi"] = dpi
+    set_matplotlib_formats("jpeg", pil_kwargs={"quality": quality})
 
 # %% ../nbs/00_core.ipynb #f68b7f0f
 def _records_config(init):

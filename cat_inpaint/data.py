@@ -111,9 +111,14 @@ def hub_reachable() -> bool:
     try: socket.getaddrinfo("huggingface.co", 443); return True
     except OSError: return False
 
+def _nearby(p:Path) -> str:
+    "`p` relative to the working folder when it is close by, else its name: a saved output never shows this machine's folders."
+    rel = os.path.relpath(p)
+    return rel if rel.split(os.sep).count("..") <= 2 else p.name
+
 def photo_source() -> str|None:
     "Where a notebook's real photos come from, said in one line: the offline copy, else the Hub, else None (toy photos)."
-    if (p := find_photos()) is not None: print(f"photos: the offline copy {p}"); return str(p)
+    if (p := find_photos()) is not None: print(f"photos: the offline copy {_nearby(p)}"); return str(p)
     if hub_reachable(): print(f"photos: {HUB_NAME} from the Hugging Face Hub (no offline copy found)"); return HUB_NAME
     print(f"photos: no offline copy ({OFFLINE_COPY}) and no Hub: cells that need real cats are skipped and toy photos stand in")
     return None
@@ -147,7 +152,8 @@ def write_toy_photos(path, # where to write the `.parquet`
     labels = [0] * n_cats + [1] * n_dogs
     if odd: extra = _odd_modes(rng, size); blobs += extra; labels += [0] * len(extra)
     feats = Features({"image": HFImage(), "labels": ClassLabel(names=["cat", "dog"])})
-    datasets.Dataset.from_dict({"image": [{"bytes": b, "path": None} for b in blobs], "labels": labels}, features=feats).to_parquet(str(path))
+    with _quiet_datasets():  # no progress bar for a file written in a moment
+        datasets.Dataset.from_dict({"image": [{"bytes": b, "path": None} for b in blobs], "labels": labels}, features=feats).to_parquet(str(path))
     return Path(path)
 
 # %% ../nbs/01_data.ipynb #1d31d6d3

@@ -79,7 +79,7 @@ def learned_metrics(device=None) -> tuple:
             fid = FrechetInceptionDistance(feature=2048, normalize=True, reset_real_features=False)  # the truth's statistics are shared
         return (lpips.to(device or "cpu"), fid.to(device or "cpu")), None
     except Exception as e:  # offline without cached weights, or torch-fidelity missing
-        why = str(e).splitlines()[0][:160] if str(e) else type(e).__name__
+        why = "no network" if isinstance(e, OSError) else str(e).splitlines()[0][:160] if str(e) else type(e).__name__  # URLError is an OSError
         return None, f"LPIPS and FID skipped: their pretrained AlexNet/Inception weights are neither cached nor downloadable here ({why})"
 
 # %% ../nbs/15_evaluation.ipynb #4618684e
@@ -274,7 +274,7 @@ def minutes_behind(init, # a shipped model's name, model file or training checkp
 
 def ship_model(checkpoint, # training checkpoint of the model to ship
                data:str, # photos it is scored on (its `test` split)
-               dest=PRETRAINED, # where the weights go; the card goes beside them as `.json`
+               dest:str|Path|None=None, # where the weights go (default: the package's default model); the card goes beside them as `.json`
                command:str="cat_inpaint_train --data ../shared/data/cats_vs_dogs_128.parquet --recipe default --minutes 80 --eval-every 5 --out runs/default",
                name:str="cat-inpaint default", # the card's title
                native_eval=None, # `cat_inpaint_eval --size` JSON of this checkpoint at its own resolution, copied into the card
@@ -282,6 +282,7 @@ def ship_model(checkpoint, # training checkpoint of the model to ship
                sigma:float=1.0, # with `detail_from`, the blur that splits the bands, pixels
                mirror:bool=False): # with `detail_from`, average the low band with the fill of the mirrored photo
     "Score `checkpoint`'s generator (with `detail_from`'s fine detail) on the test split (64-px protocol) and write it with its model card to `dest`."
+    dest = PRETRAINED if dest is None else dest  # resolved here: a default computed at import would show this machine's folders in the docs
     ck = load_checkpoint(checkpoint); g = generator_from_checkpoint(ck); r, h = ck["recipe"], ck["history"]
     if detail_from is not None: g = two_band(g, load_generator(detail_from), sigma, mirror)
     g.info = ModelInfo(name=Path(dest).stem, resolution=r.size, recipe=r.name)  # the file's name is the model's

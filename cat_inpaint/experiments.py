@@ -36,8 +36,10 @@ def criteria_grid(results:dict, images:torch.Tensor, n:int=5): # `FitResult`s fr
     return show_rows(rows | {"ground truth": x}, n=n)
 
 # %% ../nbs/16_experiments.ipynb #f45d9df0
-def load_curves(folder:str|Path=RESULTS, prefix:str="ablation-") -> dict:
+def load_curves(folder:str|Path|None=None, # default: the package's saved results
+                prefix:str="ablation-") -> dict:
     "recipe -> history (from `history.json` files saved as `<prefix><recipe>.json` in `folder`)."
+    folder = RESULTS if folder is None else folder
     return {p.stem[len(prefix):]: json.loads(p.read_text()) for p in sorted(Path(folder).glob(f"{prefix}*.json"))}
 
 def point_at(curve:list, minutes:float) -> dict:

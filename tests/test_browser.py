@@ -90,17 +90,21 @@ def grown(m:np.ndarray, px:int) -> np.ndarray:
     import cv2
     return cv2.dilate(m.astype(np.uint8), np.ones((2 * px + 1, 2 * px + 1), np.uint8)).astype(bool)
 
+SHOWN = [None] # the preview's (h, w): the canvas is a fixed square, with the photo at its top left
+
 def canvas_pixels(page, i:int=0) -> np.ndarray:
-    "The `i`-th canvas on the page, as the browser holds it: RGB `(h, w, 3)`."
+    "The `i`-th canvas on the page as the browser holds it, where the photo is: RGB `(h, w, 3)`."
     url = page.evaluate("i => document.querySelectorAll('canvas')[i].toDataURL('image/png')", i)
-    return np.asarray(Image.open(io.BytesIO(base64.b64decode(url.split(",", 1)[1]))).convert("RGB")).astype(int)
+    px = np.asarray(Image.open(io.BytesIO(base64.b64decode(url.split(",", 1)[1]))).convert("RGB")).astype(int)
+    return px[:SHOWN[0][0], :SHOWN[0][1]] if SHOWN[0] else px
 
 def waiting(page, what:str, js:str, arg=None):
     "`page.wait_for_function(js, arg)`; on a timeout, a screenshot and the page's text say where it stood."
     try: page.wait_for_function(js, arg=arg, timeout=TIMEOUT)
     except Exception:
         shot = Path(os.environ.get("CAT_INPAINT_SCREENSHOTS") or ".") / f"timeout-{int(time.time())}.png"; page.screenshot(path=shot)
-        raise AssertionError(f"waited {TIMEOUT / 1000:.0f} s for {what}; the page says: {page.inner_text('body')[-600:]!r} (screenshot {shot})") from None
+        raise AssertionError(f"waited {TIMEOUT / 1000:.0f} s for {what}; the page says: {page.inner_text('body')[-600:]!r} (screenshot {shot});"
+                             f" its console: {getattr(page, 'console', [])[-15:]}") from None
 
 def wait_text(page, text:str): waiting(page, repr(text), "t => document.body.innerText.includes(t)", text)
 
@@ -147,7 +151,7 @@ def session(page, kernel_folder:Path, photo:Path, shots:Path, tag:str) -> tuple:
     "Everything a user does once: load, paint (once released outside), remove twice, undo, box, clear, download. The kernel client and the photo's preview."
     upload(page, photo)
     from cat_inpaint.app import MaskPainter
-    img = Image.open(photo).convert("RGB"); preview = np.asarray(MaskPainter(img.size, PREVIEW).preview(img)).astype(int)
+    img = Image.open(photo).convert("RGB"); preview = np.asarray(MaskPainter(img.size, PREVIEW).preview(img)).astype(int); SHOWN[0] = preview.shape[:2]
     shown = canvas_pixels(page)
     assert shown.shape == preview.shape and np.abs(shown - preview).mean() < 1.0, np.abs(shown - preview).mean()  # the photo, pixel for pixel
     kernel = Kernel(kernel_folder); assert kernel.ask(HELPERS) == "ok"
@@ -215,9 +219,17 @@ def photo(tmp_path) -> Path:
 def shots(tmp_path) -> Path:
     d = Path(os.environ.get("CAT_INPAINT_SCREENSHOTS") or tmp_path / "shots"); d.mkdir(parents=True, exist_ok=True); return d
 
+def docs_picture(shots:Path, tag:str="voila") -> Path:
+    "The picture of the app in README and on the removal page: the painted and the removed screenshot side by side, as JPEG."
+    a, b = [Image.open(shots / f"{tag}-{s}.png").convert("RGB").crop((8, 145, 720, 680)) for s in ("painted", "removed")]
+    both = Image.new("RGB", (a.width * 2 + 24, a.height), "white"); both.paste(a, (0, 0)); both.paste(b, (a.width + 24, 0))
+    out = shots / "app.jpg"; both.resize((both.width * 3 // 4, both.height * 3 // 4), Image.Resampling.LANCZOS).save(out, quality=85)
+    return out
+
 def new_page(browser, errors:list):
     page = browser.new_context(accept_downloads=True, viewport={"width": 1280, "height": 1100}).new_page()
     page.on("pageerror", lambda e: errors.append(str(e)))
+    page.console = []; page.on("console", lambda m: page.console.append(f"{m.type}: {m.text}"[:300]))  # shown when a wait times out
     return page
 
 # ---------------------------------------------------------------- the tests
@@ -238,6 +250,7 @@ def test_voila_page(browser, photo, shots, tmp_path):
         assert changed.any() and not changed[~near(STROKE, RADIUS, preview.shape[:2])].any()
         page.screenshot(path=shots / "voila-after-reload.png")
         assert errors == [], errors
+        docs_picture(shots)  # nbs/images/app.jpg is a copy of this
 
 LAB_NOTEBOOK = {"cells": [
     {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None, "source":
@@ -246,36 +259,44 @@ LAB_NOTEBOOK = {"cells": [
     {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None, "source": "app.ui"}],
     "metadata": {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"}}, "nbformat": 4, "nbformat_minor": 5}
 
-def run_all(page):
-    page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+CELL_DONE = ("i => { const c = window.jupyterapp.shell.currentWidget.content.widgets[i];"
+             " return c.model.executionCount !== null && !c.node.querySelector('.jp-InputPrompt').textContent.includes('*'); }")
+CELL_RUNNING = "i => window.jupyterapp.shell.currentWidget.content.widgets[i].node.querySelector('.jp-InputPrompt').textContent.includes('*')"
 
-def run_cells(page, cells):
-    "Run these cells of the open notebook, in order."
+def run_cells(page, cells, tries:int=3):
+    "Run these cells of the open notebook, in order, each to its end. JupyterLab can drop a run request sent while it is still connecting the kernel; one that never started is sent again."
     for i in cells:
-        page.evaluate("async i => { const nb = window.jupyterapp.shell.currentWidget.content; nb.activeCellIndex = i;"
-                      " await window.jupyterapp.commands.execute('notebook:run-cell'); }", i)
+        for attempt in range(tries):
+            page.evaluate("async i => { const nb = window.jupyterapp.shell.currentWidget.content; nb.activeCellIndex = i;"
+                          " await window.jupyterapp.commands.execute('notebook:run-cell'); }", i)
+            try: page.wait_for_function(CELL_DONE, arg=i, timeout=20_000); break
+            except Exception:
+                if page.evaluate(CELL_RUNNING, i): waiting(page, f"cell {i} to finish", CELL_DONE, i); break  # slow, not dropped
+                if attempt == tries - 1: raise AssertionError(f"JupyterLab never ran cell {i}")
 
 def test_jupyterlab(browser, photo, shots, tmp_path):
     "JupyterLab: a full session with `app.ui` shown twice; then a tab reload, `app.ui` shown again, paint and remove."
     port, runtime, work = free_port(), tmp_path / "runtime", tmp_path / "work"; work.mkdir()
     (work / "app.ipynb").write_text(json.dumps(LAB_NOTEBOOK))
-    env = os.environ | {"JUPYTER_RUNTIME_DIR": str(runtime)}
+    settings = tmp_path / "lab-settings" / "@jupyterlab" / "apputils-extension"; settings.mkdir(parents=True)
+    (settings / "notification.jupyterlab-settings").write_text(json.dumps({"fetchNews": "false", "checkForUpdates": False}))  # no news toast over the app
+    env = os.environ | {"JUPYTER_RUNTIME_DIR": str(runtime), "JUPYTERLAB_SETTINGS_DIR": str(tmp_path / "lab-settings")}
     cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}", f"--ServerApp.root_dir={work}",
            "--IdentityProvider.token=cat", "--allow-root", "--LabApp.expose_app_in_browser=True", "--LabApp.news_url=", "--LabApp.collaborative=False"]
     url = f"http://127.0.0.1:{port}/lab/tree/app.ipynb?token=cat"
     with server(cmd, f"http://127.0.0.1:{port}/api/status?token=cat", env, tmp_path / "lab.log"):
         errors = []; page = new_page(browser, errors)
-        page.goto(url, timeout=TIMEOUT); page.wait_for_function("() => window.jupyterapp && document.querySelector('.jp-Notebook')", timeout=TIMEOUT)
+        page.goto(url, timeout=TIMEOUT); waiting(page, "JupyterLab's notebook", "() => window.jupyterapp && document.querySelector('.jp-Notebook')")
         page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=TIMEOUT)
-        run_all(page)
-        try: page.wait_for_function("() => document.querySelectorAll('canvas').length == 2", timeout=TIMEOUT)
+        run_cells(page, [0, 1, 2])
+        try: waiting(page, "two canvases", "() => document.querySelectorAll('canvas').length == 2")
         finally: page.screenshot(path=shots / "lab-start.png")
         kernel, preview = session(page, runtime, photo, shots, "lab")
         assert np.abs(canvas_pixels(page, 1) - canvas_pixels(page, 0)).max() == 0  # the second app.ui shows the same
-        page.reload(); page.wait_for_function("() => window.jupyterapp && document.querySelector('.jp-Notebook')", timeout=TIMEOUT)
+        page.reload(); waiting(page, "JupyterLab's notebook", "() => window.jupyterapp && document.querySelector('.jp-Notebook')")
         page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=TIMEOUT)
         run_cells(page, [1, 2])  # the kernel lives on: app.ui shown again in the reloaded tab
-        page.wait_for_function("() => document.querySelectorAll('canvas').length == 2", timeout=TIMEOUT); wait_drawn(page)
+        waiting(page, "two canvases after the reload", "() => document.querySelectorAll('canvas').length == 2"); wait_drawn(page)
         shown = canvas_pixels(page)
         assert kernel.ask("print(json.dumps(len(app.photos)))") == 2 and shown.shape == preview.shape  # the first removal's result...
         assert (np.abs(shown - preview).sum(-1) > 0).any()  # ...is what the canvas shows again
