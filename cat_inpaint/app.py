@@ -6,6 +6,7 @@
 from __future__ import annotations
 import io, math, os, subprocess, sys, tempfile, threading, time
 from contextlib import contextmanager
+from importlib.resources import files
 from pathlib import Path
 import cv2, numpy as np
 from PIL import Image
@@ -310,7 +311,7 @@ def download(self:RemovalApp, path:str|Path|None=None): # also save it here (the
     self.status.value = f"Downloading {name} ({len(data) / 1e6:.1f} MB)" + (f"; saved {path}." if path else ".")
 
 # %% ../nbs/14_app.ipynb #6887c6f3
-PAGE = Path(__file__).parent/"app.ipynb" if "__file__" in globals() else Path("../cat_inpaint/app.ipynb") # the notebook Voilà serves
+PAGE = Path(str(files("cat_inpaint")))/"app.ipynb" # the notebook Voilà serves: shipped in the package (found from any folder)
 
 def serve(port:int=8866, # the page's port, on 127.0.0.1
           model:str="default", # a shipped model's name or a `.safetensors` / checkpoint file

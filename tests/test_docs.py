@@ -20,3 +20,10 @@ def test_readme_is_index():
     import re
     relative = [l for l in re.findall(r"\]\(([^)]+)\)", text) if not l.startswith(("http://", "https://", "#"))]
     assert relative == [], relative
+
+def test_show_doc_renderer():
+    "settings.ini names the renderer that writes signatures as the code does, and nbdev's show_doc picks it up."
+    import configparser, importlib
+    c = configparser.ConfigParser(); c.read(ROOT / "settings.ini")
+    mod, name = c["DEFAULT"]["renderer"].rsplit(".", 1)
+    assert (mod, name) == ("cat_inpaint.showdoc", "DocRenderer") and hasattr(importlib.import_module(mod), name)
