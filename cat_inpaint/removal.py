@@ -273,15 +273,17 @@ def _copy_detail(detail:np.ndarray, tgt:torch.Tensor, src:torch.Tensor, grid:tup
     "`detail` `(H, W, C)` moved cell by cell from each source cell of the `grid` `(h, w)` to its target cell, blended with Hann windows; zero elsewhere."
     H, W, C = detail.shape; gh, gw = grid; fy, fx = H / gh, W / gw
     P = 2 * int(math.ceil(max(fy, fx))); win = _hann(P)[..., None]
-    pad = np.pad(detail, ((P, P), (P, P), (0, 0)), mode="reflect")
+    pad = cv2.copyMakeBorder(detail, P, P, P, P, cv2.BORDER_REFLECT_101).reshape(H + 2 * P, W + 2 * P, C)  # numpy's "reflect", 10x faster
     corner = lambda cells, f: ((cells.numpy() + 0.5) * f).astype(int) + P - P // 2  # the window's corner, padded coordinates
     ty, tx, sy, sx = corner(tgt // gw, fy), corner(tgt % gw, fx), corner(src // gw, fy), corner(src % gw, fx)
     y0, x0 = ty.min(), tx.min()  # accumulate over the targets' box only, not the whole window
     acc = np.zeros((ty.max() - y0 + P, tx.max() - x0 + P, C), np.float32); wsum = np.zeros(acc.shape[:2] + (1,), np.float32)
     for a, b, c, d in zip(ty - y0, tx - x0, sy, sx):
         acc[a:a + P, b:b + P] += pad[c:c + P, d:d + P] * win; wsum[a:a + P, b:b + P] += win
-    out = np.zeros_like(pad); out[y0:y0 + acc.shape[0], x0:x0 + acc.shape[1]] = acc / np.maximum(wsum, 1e-6)
-    return out[P:P + H, P:P + W]
+    acc /= np.maximum(wsum, 1e-6); out = np.zeros((H, W, C), np.float32)  # the box, placed in the window (the padding dropped)
+    a0, b0 = max(y0, P), max(x0, P); a1, b1 = min(y0 + acc.shape[0], P + H), min(x0 + acc.shape[1], P + W)
+    out[a0 - P:a1 - P, b0 - P:b1 - P] = acc[a0 - y0:a1 - y0, b0 - x0:b1 - x0]
+    return out
 
 # %% ../nbs/13_removal.ipynb #7cdf8d49
 def _energy(a:np.ndarray, sigma:float) -> np.ndarray:
