@@ -49,12 +49,11 @@ def check_notebook(path:Path, proc:Path|None, paths:list) -> list:
     for i, c in enumerate(nb["cells"]):
         if c["cell_type"] != "code": continue
         src = "".join(c["source"]); where = f"{path.name} cell {i}"
-        asis = re.search(r"^#\|\s*output:\s*asis", src, re.M)  # printed markdown that Quarto renders as markdown
         for kind, text in outputs_text(c):
-            if kind in ("stream", "text/plain") and TABLE.search(text) and not asis: problems.append(f"{where}: a pipe table printed as text (display it as Markdown)")
+            if kind in ("stream", "text/plain") and TABLE.search(text): problems.append(f"{where}: a pipe table printed as text (display it as Markdown)")
             if kind == "error" or "Traceback (most recent call last)" in text: problems.append(f"{where}: a saved error output (run the notebook again)")
             if NOISE.search(text): problems.append(f"{where}: a progress bar or network error in an output: {NOISE.search(text).group(0)!r}")
-            if kind != "text/html" and text.count("\n") > 60 and not asis: problems.append(f"{where}: a text output of {text.count(chr(10))} lines")
+            if kind != "text/html" and text.count("\n") > 60: problems.append(f"{where}: a text output of {text.count(chr(10))} lines")
             for p in paths:
                 if p in text: problems.append(f"{where}: the machine path {p!r} in an output"); break
         shown = images(c)

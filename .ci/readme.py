@@ -39,8 +39,7 @@ def render(root:Path=Path(".")) -> tuple:
         code = "\n".join(l for l in src.splitlines() if not l.startswith("#|")).strip()
         if code and d.get("echo", "true").lower() != "false": parts.append(f"```python\n{code}\n```")
         for o in cell.get("outputs", []):
-            if o["output_type"] == "stream" and d.get("output") == "asis": parts.append(absolute("".join(o["text"]).strip(), site, raw + "/nbs"))
-            elif "image/png" in o.get("data", {}):
+            if "image/png" in o.get("data", {}):
                 name = f"images/index-figure-{len(figures) + 1}.png"
                 figures[name] = base64.b64decode("".join(o["data"]["image/png"]))
                 parts.append(f"![]({raw}/{name})")
