@@ -12,7 +12,7 @@ import torch.nn.functional as F
 from torch import nn
 from skimage.restoration import inpaint_biharmonic as _biharmonic
 from .core import eval_mode, atomic_write, to_rgb
-from .data import cached_split, to_float, show_rows
+from .data import cached_split, to_float, show_rows, IMAGE_SUFFIXES
 from .masks import create_masks, mask_images, composite, eval_masks, is_report_size, EVAL_SETTINGS, NATIVE_SETTINGS, REPORT_SIZE, photo_masks
 from .metrics import masked_mean, hole_psnr, hole_l1, ssim
 from .generator import ModelInfo, complete, two_band
@@ -22,10 +22,10 @@ from .removal import Inpainter, removal_inpainter
 from .photos import open_image
 
 # %% auto #0
-__all__ = ['inpaint_telea', 'inpaint_ns', 'inpaint_biharmonic', 'CLASSICAL', 'PHOTO_CLASSICAL', 'PHOTO_SUFFIXES',
-           'evaluate_report', 'inpaint_mean', 'learned_metrics', 'texture_energy', 'hole_haarpsi', 'evaluate_methods',
-           'markdown_table', 'model_inpainter', 'photo_scores', 'removal_method', 'evaluate_photos', 'summarise_photos',
-           'compare_grid', 'checkpoint_methods', 'minutes_behind', 'ship_model']
+__all__ = ['inpaint_telea', 'inpaint_ns', 'inpaint_biharmonic', 'CLASSICAL', 'PHOTO_CLASSICAL', 'evaluate_report', 'inpaint_mean',
+           'learned_metrics', 'texture_energy', 'hole_haarpsi', 'evaluate_methods', 'markdown_table', 'model_inpainter',
+           'photo_scores', 'removal_method', 'evaluate_photos', 'summarise_photos', 'compare_grid',
+           'checkpoint_methods', 'minutes_behind', 'ship_model']
 
 # %% ../nbs/15_evaluation.ipynb #ace3da99
 @torch.no_grad()
@@ -197,15 +197,13 @@ def removal_method(inp:Inpainter):
     return lambda photo, hole: np.asarray(inp.remove(photo, hole, dilate=0))
 
 # %% ../nbs/15_evaluation.ipynb #8adb5f4a
-PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff")
-
 def evaluate_photos(methods:dict, # name -> `(uint8 photo (H, W, 3), bool hole (H, W)) -> uint8 photo`
                     folder, # a folder of photos (`shared/data/photos_hd`)
                     seed:int=0, limit:int|None=None, # the holes' seed; score only the first `limit` photos
                     emit=None) -> list: # called with each row as it is made (progress), or None
     "One row per photo, hole and method: hole PSNR, HaarPSI, texture ratio and seconds, on the holes of `photo_masks`."
     rows = []
-    for path in sorted(p for p in Path(folder).iterdir() if p.suffix.lower() in PHOTO_SUFFIXES)[:limit]:
+    for path in sorted(p for p in Path(folder).iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)[:limit]:
         truth = np.asarray(to_rgb(open_image(path)))
         for i, (kind, hole) in enumerate(photo_masks(path.stem, truth.shape[1], truth.shape[0], seed=seed)):
             for name, method in methods.items():

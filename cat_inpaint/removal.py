@@ -219,10 +219,13 @@ def _cells(img:np.ndarray, size:tuple) -> torch.Tensor:
     return torch.from_numpy(cv2.resize(img, size[::-1], interpolation=cv2.INTER_AREA).reshape(*size, -1)).permute(2, 0, 1)[None].float()
 
 # %% ../nbs/13_removal.ipynb #2ea85d83
-def _nearest(feat:torch.Tensor, tgt:torch.Tensor, src:torch.Tensor, patch:int=5, chunk:int=512) -> torch.Tensor:
-    "For each position in `tgt`, the position in `src` whose `patch` x `patch` neighbourhood of `feat` `(1, C, h, w)` is nearest (L2)."
+def _patch_rows(feat:torch.Tensor, patch:int=5) -> torch.Tensor:
+    "Each position's `patch` x `patch` neighbourhood of `feat` `(1, C, h, w)` as one row: `(h * w, C * patch * patch)`, edges replicated."
     r = patch // 2
-    pf = F.unfold(F.pad(feat, (r,) * 4, mode="replicate"), patch)[0].T.contiguous()
+    return F.unfold(F.pad(feat, (r,) * 4, mode="replicate"), patch)[0].T.contiguous()
+
+def _nearest(pf:torch.Tensor, tgt:torch.Tensor, src:torch.Tensor, chunk:int=512) -> torch.Tensor:
+    "For each position in `tgt`, the position in `src` whose neighbourhood (a row of `_patch_rows`) is nearest (L2)."
     S = pf[src]; S2 = (S ** 2).sum(1)
     return torch.cat([src[(S2[None] - 2 * pf[tgt[i:i + chunk]] @ S.T).argmin(1)] for i in range(0, len(tgt), chunk)])
 
@@ -237,11 +240,10 @@ def _potts(fit:torch.Tensor, active:torch.Tensor, label:torch.Tensor, price:floa
         label = torch.where(active & (parity == i % 2), cost.argmin(0), label)
     return label
 
-def _offsets(feat:torch.Tensor, tgt:torch.Tensor, src:torch.Tensor, src_ok:torch.Tensor, patch:int=5,
+def _offsets(pf:torch.Tensor, tgt:torch.Tensor, src:torch.Tensor, src_ok:torch.Tensor, # `_patch_rows`; targets, their nearest matches; usable sources `(h, w)`
              k:int=OFFSETS, smooth:float=SMOOTHNESS, sweeps:int=8, blocks:tuple=(8, 4, 2, 1)) -> torch.Tensor:
     "Sources for `tgt` by one of the `k` displacements its nearest matches `src` use most, chosen for fit and for agreeing with neighbours."
-    h, w = feat.shape[-2:]; r = patch // 2
-    pf = F.unfold(F.pad(feat, (r,) * 4, mode="replicate"), patch)[0].T.contiguous()
+    h, w = src_ok.shape
     ty, tx = tgt // w, tgt % w
     key = (src // w - ty + h) * (2 * w + 1) + (src % w - tx + w)  # each match's displacement, as one integer
     vals, counts = torch.unique(key, return_counts=True)
@@ -308,16 +310,17 @@ def with_photo_detail(photo:np.ndarray, hole:np.ndarray, fill:np.ndarray) -> np.
     s = _match_scale(int(hole.sum()))
     if s == 1.0: return np.where(hole[..., None], fill, photo)  # a small hole: the fill is at the photo's own scale
     H, W = hole.shape; grid, cell = (max(8, round(H * s)), max(8, round(W * s))), 1 / s
-    low_photo, low_fill = _blur(photo, cell), _blur(np.where(hole[..., None], fill, photo), cell)
+    filled = np.where(hole[..., None], fill, photo)
+    low_photo, low_fill = _blur(photo, cell), _blur(filled, cell)
     detail = photo - low_photo
     # the correspondence: the fill's coarse picture in the hole against the photo's, cell by cell
-    feat = _cells(np.where(hole[..., None], fill, photo), grid)
+    pf = _patch_rows(_cells(filled, grid))
     mc = (_cells(hole.astype(np.float32)[..., None], grid) > 0).float()
     tgt = torch.nonzero(F.max_pool2d(mc, 3, 1, 1).flatten() > 0).flatten()
     ok = F.max_pool2d(mc, 7, 1, 3)[0, 0] == 0; ok[:2] = ok[-2:] = False; ok[:, :2] = ok[:, -2:] = False  # whole neighbourhoods known
     src_pool = torch.nonzero(ok.flatten()).flatten()
     if len(src_pool) == 0: return np.where(hole[..., None], fill, photo)  # no known neighbourhood to copy from
-    src = _offsets(feat, tgt, _nearest(feat, tgt, src_pool), ok)
+    src = _offsets(pf, tgt, _nearest(pf, tgt, src_pool), ok)
     fine = detail - _blur(detail, FINE_SIGMA)
     both = _copy_detail(np.concatenate([fine, detail - fine], -1), tgt, src, grid)  # both bands in one pass
     copied = _as_strong(both[..., :3], fine, hole, cell, grid, 1.0) + _as_strong(both[..., 3:], detail - fine, hole, cell, grid, 3.0)
