@@ -19,7 +19,7 @@ from .generator import ModelInfo, complete, two_band
 from .pretrained import fill, generator_from_checkpoint, load_generator, PRETRAINED, SHIPPED
 from .checkpoint import load_checkpoint
 from .removal import Inpainter, removal_inpainter
-from .photos import open_image
+from .photos import open_image, mask_box
 
 # %% auto #0
 __all__ = ['inpaint_telea', 'inpaint_ns', 'inpaint_biharmonic', 'CLASSICAL', 'PHOTO_CLASSICAL', 'evaluate_report', 'inpaint_mean',
@@ -161,20 +161,13 @@ def model_inpainter(g:nn.Module):
     return lambda masked, masks: fill(g, masked, masks)
 
 # %% ../nbs/15_evaluation.ipynb #f8c5c17f
-def _hole_box(hole:np.ndarray, grow) -> tuple:
-    "Slices of `hole`'s bounding box grown by `grow` pixels, or by `grow` times its size if a float, inside the image."
-    ys, xs = np.nonzero(hole); H, W = hole.shape
-    (y0, y1), (x0, x1) = (ys.min(), ys.max() + 1), (xs.min(), xs.max() + 1)
-    gy, gx = ((y1 - y0) // 2, (x1 - x0) // 2) if isinstance(grow, float) else (grow, grow)  # only 0.5 is used
-    return slice(max(0, y0 - gy), min(H, y1 + gy)), slice(max(0, x0 - gx), min(W, x1 + gx))
-
 def photo_scores(out:np.ndarray, truth:np.ndarray, hole:np.ndarray) -> dict:
     "Hole PSNR, HaarPSI around the hole (its box grown by half, at half resolution) and the texture ratio of one removal (uint8 `(H, W, 3)` photos)."
     from piq import haarpsi  # here, not at the top: see hole_haarpsi
     t = lambda a: torch.from_numpy(np.ascontiguousarray(a)).permute(2, 0, 1)[None].float() / 255
-    box = _hole_box(hole, 8); m = torch.from_numpy(hole[box])[None, None].float()
+    box = mask_box(hole, 8); m = torch.from_numpy(hole[box])[None, None].float()
     fill, true = texture_energy(t(out[box]), m, margin=4), texture_energy(t(truth[box]), m, margin=4)
-    ys, xs = _hole_box(hole, 0.5)
+    ys, xs = mask_box(hole, 0.5)
     half = lambda a: cv2.resize(a[ys, xs], ((xs.stop - xs.start) // 2, (ys.stop - ys.start) // 2), interpolation=cv2.INTER_AREA)
     return {"hole_psnr": hole_psnr(t(out[box]), t(truth[box]), m).item(),
             "haarpsi": haarpsi(t(half(out)).clamp(0, 1), t(half(truth)), data_range=1.0).item(),
@@ -183,7 +176,7 @@ def photo_scores(out:np.ndarray, truth:np.ndarray, hole:np.ndarray) -> dict:
 # %% ../nbs/15_evaluation.ipynb #efb965f3
 def _biharmonic_window(photo:np.ndarray, hole:np.ndarray, margin:int=16) -> np.ndarray:
     "scikit-image's biharmonic fill of `hole`, solved on its box grown by `margin` pixels (all it reads of the photo)."
-    out, box = photo.copy(), _hole_box(hole, margin)
+    out, box = photo.copy(), mask_box(hole, margin)
     out[box] = (_biharmonic(photo[box] / 255, hole[box], channel_axis=-1) * 255).round().clip(0, 255).astype(np.uint8)
     return out
 

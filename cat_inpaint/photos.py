@@ -13,7 +13,8 @@ from .core import atomic_write, to_rgb
 
 # %% auto #0
 __all__ = ['ORIENTATION', 'FILE_FORMAT', 'MODES', 'LOSSY_QUALITY', 'RemovalError', 'FileFormat', 'file_format', 'open_image',
-           'read_mask', 'grow_mask', 'put_fill', 'image_format', 'fit_mode', 'check_destination', 'save_photo']
+           'read_mask', 'mask_box', 'grow_mask', 'put_fill', 'image_format', 'fit_mode', 'check_destination',
+           'save_photo']
 
 # %% ../nbs/12_photos.ipynb #a530f86e
 class RemovalError(ValueError):
@@ -217,11 +218,21 @@ def read_mask(mask, # a box `(x0, y0, x1, y1)`; or an image, path, array or 2-D 
     return m
 
 # %% ../nbs/12_photos.ipynb #daff8b86
+def mask_box(mask:np.ndarray, # boolean `(H, W)`, not empty
+             grow=0) -> tuple: # pixels to grow the box by, or a float: that fraction of its size
+    "Slices of `mask`'s bounding box grown by `grow`, inside the image."
+    ys, xs = np.flatnonzero(mask.any(1)), np.flatnonzero(mask.any(0)); H, W = mask.shape
+    (y0, y1), (x0, x1) = (int(ys[0]), int(ys[-1]) + 1), (int(xs[0]), int(xs[-1]) + 1)
+    gy, gx = (int((y1 - y0) * grow), int((x1 - x0) * grow)) if isinstance(grow, float) else (grow, grow)
+    return slice(max(0, y0 - gy), min(H, y1 + gy)), slice(max(0, x0 - gx), min(W, x1 + gx))
+
 def grow_mask(mask:np.ndarray, # boolean `(H, W)`
               pixels:int) -> np.ndarray: # how far to grow it
     "`mask` grown by `pixels` in every direction (a square), in time and memory independent of `pixels`."
     if pixels <= 0 or not mask.any(): return mask.copy()
-    return cv2.distanceTransform((~mask).astype(np.uint8), cv2.DIST_C, 3) <= pixels
+    box, out = mask_box(mask, pixels), np.zeros_like(mask)
+    out[box] = cv2.distanceTransform((~mask[box]).astype(np.uint8), cv2.DIST_C, 3) <= pixels
+    return out
 
 # %% ../nbs/12_photos.ipynb #5947084e
 def _palette_fill(idx:np.ndarray, palette:list, transparency, # indices, the palette's RGB triples, its transparency info
@@ -255,10 +266,13 @@ def put_fill(orig:Image.Image, # the photo, as `open_image` gave it
              rgb:np.ndarray, # float `(H, W, 3)` in [0, 1]: the filled photo in RGB
              where:np.ndarray) -> Image.Image: # boolean `(H, W)`: the pixels to take from `rgb`
     "`orig` with the pixels under `where` taken from `rgb`, in `orig`'s own mode; every other pixel and the metadata kept."
+    whole = np.array(orig); mode, peak = orig.mode, float(whole.max()) if orig.mode == "F" else 0.0
+    if not where.any(): return _keep_info(_image_like(whole, orig), orig)
+    box = mask_box(where)  # only the hole's box is converted: a float-to-byte pass over 12 megapixels costs more than the fill
+    a, rgb, where = whole[box], rgb[box], where[box]  # `a` is a view: writing it writes `whole`
     rgb8 = (rgb * 255).round().clip(0, 255).astype(np.uint8)
-    mode, a = orig.mode, np.array(orig)
     if mode in ("RGB", "RGBA", "RGBX"): a[where, :3] = rgb8[where]
-    elif mode == "P": a = _palette_fill(a, orig.getpalette("RGB"), orig.info.get("transparency"), rgb8, where)
+    elif mode == "P": a[...] = _palette_fill(a, orig.getpalette("RGB"), orig.info.get("transparency"), rgb8, where)
     elif mode == "PA": a[..., 0] = _palette_fill(a[..., 0], orig.getpalette("RGB"), None, rgb8, where & (a[..., 1] > 0))
     elif mode in ("L", "LA", "1"):
         grey = np.asarray(Image.fromarray(rgb8).convert("L"))
@@ -266,10 +280,12 @@ def put_fill(orig:Image.Image, # the photo, as `open_image` gave it
         elif mode == "L": a[where] = grey[where]
         else: a[where, 0] = grey[where]
     elif mode.startswith("I"): a[where] = _grey16(rgb)[where].astype(a.dtype)
-    elif mode == "F": a[where] = (_grey16(rgb)[where] / 65535 * max(float(a.max()), 1.0)).astype(a.dtype)
+    elif mode == "F": a[where] = (_grey16(rgb)[where] / 65535 * max(peak, 1.0)).astype(a.dtype)
     else: a[where] = np.asarray(Image.fromarray(rgb8).convert(mode))[where]  # CMYK, YCbCr, LAB, HSV
-    out = _image_like(a, orig); out.info = dict(orig.info)
-    return out
+    return _keep_info(_image_like(whole, orig), orig)
+
+def _keep_info(out:Image.Image, orig:Image.Image) -> Image.Image:
+    out.info = dict(orig.info); return out
 
 # %% ../nbs/12_photos.ipynb #dee65731
 LOSSY_QUALITY = 95 # quality of a lossy output when the photo gives no better guide and none is asked for
