@@ -264,12 +264,14 @@ def _image_like(a:np.ndarray, orig:Image.Image) -> Image.Image:
 # %% ../nbs/12_photos.ipynb #e460ee81
 def put_fill(orig:Image.Image, # the photo, as `open_image` gave it
              rgb:np.ndarray, # float `(H, W, 3)` in [0, 1]: the filled photo in RGB
-             where:np.ndarray) -> Image.Image: # boolean `(H, W)`: the pixels to take from `rgb`
+             where:np.ndarray, # boolean `(H, W)`: the pixels to take from `rgb`
+             corner:tuple=(0, 0)) -> Image.Image: # `(y, x)` of `rgb`'s and `where`'s first pixel in the photo, if they cover only part of it
     "`orig` with the pixels under `where` taken from `rgb`, in `orig`'s own mode; every other pixel and the metadata kept."
     whole = np.array(orig); mode, peak = orig.mode, float(whole.max()) if orig.mode == "F" else 0.0
     if not where.any(): return _keep_info(_image_like(whole, orig), orig)
     box = mask_box(where)  # only the hole's box is converted: a float-to-byte pass over 12 megapixels costs more than the fill
-    a, rgb, where = whole[box], rgb[box], where[box]  # `a` is a view: writing it writes `whole`
+    y, x = corner; a = whole[box[0].start + y:box[0].stop + y, box[1].start + x:box[1].stop + x]  # a view: writing it writes `whole`
+    rgb, where = rgb[box], where[box]
     rgb8 = (rgb * 255).round().clip(0, 255).astype(np.uint8)
     if mode in ("RGB", "RGBA", "RGBX"): a[where, :3] = rgb8[where]
     elif mode == "P": a[...] = _palette_fill(a, orig.getpalette("RGB"), orig.info.get("transparency"), rgb8, where)

@@ -114,19 +114,20 @@ def _poisson(f, dst, own):
     by, bx = np.nonzero(m); c = (int((bx.min() + bx.max() + 1) // 2), int((by.min() + by.max() + 1) // 2))
     return cv2.seamlessClone((f * 255).round().astype(np.uint8), sub, m, c, cv2.NORMAL_CLONE).astype(np.float32) / 255
 
-def _paste(rgb, pieces, soft, blend) -> np.ndarray:
-    "Float copy of `rgb` (uint8) with each piece `(fill, (x0, y0, w, h), own)` written where its `own` hole has positive `soft` weight."
-    acc, H, W = rgb.astype(np.float32) / 255, *rgb.shape[:2]
-    for f, (x0, y0, w, h), own in pieces:
-        ys, xs = slice(max(0, y0), min(H, y0 + h)), slice(max(0, x0), min(W, x0 + w))
-        inside = (slice(ys.start - y0, ys.stop - y0), slice(xs.start - x0, xs.stop - x0))  # the part of the window in the image
-        f, own = f[inside], own[inside]
-        if blend == "poisson": f = _poisson(f, acc[ys, xs], own)
+def _paste(rgb, pieces, soft, blend) -> tuple:
+    "Float copy of the part of `rgb` (uint8) the pieces' windows cover, with each piece `(fill, (x0, y0, w, h), own)` written where its `own` hole has positive `soft` weight; and that part's corner `(y, x)`."
+    H, W = rgb.shape[:2]
+    spans = [(max(0, y0), max(0, x0), min(H, y0 + h), min(W, x0 + w)) for _, (x0, y0, w, h), _ in pieces]  # each window, inside the image
+    Y, X = min(s[0] for s in spans), min(s[1] for s in spans)
+    acc = rgb[Y:max(s[2] for s in spans), X:max(s[3] for s in spans)].astype(np.float32) / 255
+    for (f, (x0, y0, _, _), own), (a0, b0, a1, b1) in zip(pieces, spans):
+        f, own, here = f[a0 - y0:a1 - y0, b0 - x0:b1 - x0], own[a0 - y0:a1 - y0, b0 - x0:b1 - x0], acc[a0 - Y:a1 - Y, b0 - X:b1 - X]
+        if blend == "poisson": f = _poisson(f, here, own)
         if not own.any(): continue
-        b = mask_box(own); dst = acc[ys, xs][b]  # a view: only the hole's box is written
-        a = (soft[ys, xs][b] * own[b])[..., None]
+        b = mask_box(own); dst = here[b]  # a view: only the hole's box is written
+        a = (soft[a0:a1, b0:b1][b] * own[b])[..., None]
         dst[...] = np.where(a > 0, a * f[b] + (1 - a) * dst, dst)
-    return acc
+    return acc, (Y, X)
 
 # %% ../nbs/13_removal.ipynb #a842513a
 def _soft_weights(user:np.ndarray, dilated:np.ndarray) -> np.ndarray:
@@ -340,14 +341,15 @@ def with_photo_detail(photo:np.ndarray, hole:np.ndarray, fill:np.ndarray) -> np.
     src_pool = torch.nonzero(ok.flatten()).flatten()
     if len(src_pool) == 0: return filled  # no known neighbourhood to copy from
     src = _offsets(pf, tgt, _nearest(pf, tgt, src_pool), ok)
-    detail = cv2.subtract(photo, _blur(photo, cell)); fine = cv2.subtract(detail, _blur(detail, FINE_SIGMA))
-    (y0, x0), moved = _copy_detail([fine, detail], tgt, src, grid)  # both bands in one pass; the coarser is detail - fine
+    low = _blur(photo, cell); detail = cv2.subtract(photo, low, dst=low)  # in place: every window-sized array is fresh memory to fault in
+    coarse = _blur(detail, FINE_SIGMA); fine = cv2.subtract(detail, coarse)  # the detail's two bands
+    (y0, x0), moved = _copy_detail([fine, coarse], tgt, src, grid)  # both in one pass
     # from here on, only the pixels near the hole: its box grown by the reach of the widest blur (4 cells), which also
     # holds every target's window (a target is at most a cell from the hole, its window half a cell and a pixel past it)
     box = mask_box(hole, int(math.ceil(4 * cell))); near = hole[box]; oy, ox = box[0].start, box[1].start
     both = np.zeros(near.shape + (6,), np.float32); both[y0 - oy:y0 - oy + moved.shape[0], x0 - ox:x0 - ox + moved.shape[1]] = moved
-    e = _context_energy(np.stack([_power(fine), _power(cv2.subtract(detail, fine))], -1), hole, cell, grid, box)
-    copied = _as_strong(both[..., :3], e[..., 0], cell, 1.0) + _as_strong(both[..., 3:] - both[..., :3], e[..., 1], cell, 3.0)
+    e = _context_energy(np.stack([_power(fine), _power(coarse)], -1), hole, cell, grid, box)
+    copied = _as_strong(both[..., :3], e[..., 0], cell, 1.0) + _as_strong(both[..., 3:], e[..., 1], cell, 3.0)
     # the low band meets the photo's along the hole's edge: their difference, carried smoothly inside
     low_photo, low_fill = _blur(photo[box], cell), _blur(filled[box], cell)
     g = (max(8, round(near.shape[0] * s)), max(8, round(near.shape[1] * s))); mc = (_cells(near.astype(np.float32)[..., None], g) > 0).float()
@@ -385,7 +387,8 @@ def remove(self:Inpainter, image, mask, # photo (path, PIL image, array); mask (
     hole = grow_mask(user, dilate)
     if hole.all(): raise RemovalError(f"the mask grown by {dilate} pixels covers the whole image: there is nothing left to fill it from; use a smaller dilate")
     rgb = np.asarray(to_rgb(img))
-    return put_fill(img, _paste(rgb, _pieces(self, rgb, hole), _soft_weights(user, hole), blend), hole)
+    filled, (y, x) = _paste(rgb, _pieces(self, rgb, hole), _soft_weights(user, hole), blend)
+    return put_fill(img, filled, hole[y:y + filled.shape[0], x:x + filled.shape[1]], (y, x))
 
 @patch
 def __call__(self:Inpainter, image, mask, blend:str|None=None, dilate:int=2) -> Image.Image:
