@@ -287,6 +287,7 @@ def put_fill(orig:Image.Image, # the photo, as `open_image` gave it
     return _keep_info(_image_like(whole, orig), orig)
 
 def _keep_info(out:Image.Image, orig:Image.Image) -> Image.Image:
+    "`out`, carrying a copy of `orig`'s metadata (`info`), for `save_photo`."
     out.info = dict(orig.info); return out
 
 # %% ../nbs/12_photos.ipynb #dee65731
