@@ -212,17 +212,25 @@ def _match_scale(hole_pixels:int) -> float:
     while hole_pixels * s * s > MATCH_CELLS: s /= 2
     return s
 
-def _blur(a:np.ndarray, sigma:float) -> np.ndarray:
-    "Gaussian blur of float `(H, W[, C])` by `sigma` pixels; a wide one on a copy shrunk by up to `sigma / 2` (what it keeps is smooth), back to full size."
+def _shrunk_blur(a:np.ndarray, sigma:float) -> tuple:
+    "Gaussian blur of float `(H, W[, C])` by `sigma` pixels, on a copy shrunk by up to `sigma / 2` (what a wide blur keeps is smooth): the copy, and how much it was shrunk."
     f = max(1, int(sigma // 2))
-    if f == 1: return cv2.GaussianBlur(a, (0, 0), sigma, borderType=cv2.BORDER_REFLECT)
-    small = cv2.resize(a, (max(1, a.shape[1] // f), max(1, a.shape[0] // f)), interpolation=cv2.INTER_AREA)
-    small = cv2.GaussianBlur(small, (0, 0), sigma / f, borderType=cv2.BORDER_REFLECT)
-    return cv2.resize(small, a.shape[1::-1], interpolation=cv2.INTER_LINEAR)
+    small = a if f == 1 else cv2.resize(a, (max(1, a.shape[1] // f), max(1, a.shape[0] // f)), interpolation=cv2.INTER_AREA)
+    return cv2.GaussianBlur(small, (0, 0), sigma / f, borderType=cv2.BORDER_REFLECT), f
+
+def _blur(a:np.ndarray, sigma:float) -> np.ndarray:
+    "Gaussian blur of float `(H, W[, C])` by `sigma` pixels, at full size (see `_shrunk_blur`)."
+    small, f = _shrunk_blur(a, sigma)
+    return small if f == 1 else cv2.resize(small, a.shape[1::-1], interpolation=cv2.INTER_LINEAR)
 
 def _cells(img:np.ndarray, size:tuple) -> torch.Tensor:
     "`img` `(H, W, C)` area-averaged to `size` `(h, w)`, as `(1, C, h, w)`."
     return torch.from_numpy(cv2.resize(img, size[::-1], interpolation=cv2.INTER_AREA).reshape(*size, -1)).permute(2, 0, 1)[None].float()
+
+def _carried_in(cells:torch.Tensor, holes:torch.Tensor, shape:tuple) -> np.ndarray:
+    "`cells` `(1, C, h, w)` of the known cells carried smoothly into the `holes` cells (pull-push), at pixel size `shape` `(H, W)`: `(H, W, C)`."
+    out = cv2.resize(smooth_fill(cells * (1 - holes), holes)[0].permute(1, 2, 0).numpy(), shape[::-1], interpolation=cv2.INTER_LINEAR)
+    return out.reshape(*shape, -1)
 
 # %% ../nbs/13_removal.ipynb #2ea85d83
 def _patch_rows(feat:torch.Tensor, patch:int=5) -> torch.Tensor:
@@ -311,15 +319,12 @@ def _energy(a:np.ndarray, sigma:float) -> np.ndarray:
     "Local energy of `a` `(H, W, C)`: its squares summed over channels, blurred by `sigma`."
     return _blur(_power(a), sigma)
 
-def _context_energy(power:np.ndarray, hole:np.ndarray, sigma:float, grid:tuple, box:tuple) -> np.ndarray:
-    "The local energy `(H, W, C)` of each channel of `power` around the hole, blurred by `sigma` over known pixels only and carried smoothly inside it (pull-push); the pixels of `box`."
-    f = max(1, int(sigma // 2)); small = (max(1, hole.shape[1] // f), max(1, hole.shape[0] // f))  # blurred on a shrunk copy, as `_blur` does
+def _context_energy(power:np.ndarray, hole:np.ndarray, holes:torch.Tensor, sigma:float, box:tuple) -> np.ndarray:
+    "The local energy `(H, W, C)` of each channel of `power` around `hole`, blurred by `sigma` over known pixels only and carried into its cells `holes` (`(1, 1, h, w)`); the pixels of `box`."
     known = (~hole).astype(np.float32)
-    blurred = lambda a: cv2.GaussianBlur(cv2.resize(a, small, interpolation=cv2.INTER_AREA), (0, 0), sigma / f, borderType=cv2.BORDER_REFLECT)
-    e = blurred(power * known[..., None]).reshape(small[1], small[0], -1) / np.maximum(blurred(known), 1e-6)[..., None]
-    ec, mc = _cells(e, grid), (_cells(hole.astype(np.float32)[..., None], grid) > 0).float()
-    full = cv2.resize(smooth_fill(ec * (1 - mc), mc)[0].permute(1, 2, 0).numpy(), hole.shape[::-1], interpolation=cv2.INTER_LINEAR)
-    return full.reshape(*hole.shape, -1)[box]
+    (num, _), (den, _) = _shrunk_blur(power * known[..., None], sigma), _shrunk_blur(known, sigma)  # no need to blow them up: they go to cells
+    e = num.reshape(*den.shape, -1) / np.maximum(den, 1e-6)[..., None]
+    return _carried_in(_cells(e, holes.shape[-2:]), holes, hole.shape)[box]
 
 def _as_strong(copied:np.ndarray, energy:np.ndarray, cell:float, most:float) -> np.ndarray:
     "`copied` scaled pixel by pixel to the local `energy` its band has around the hole, by at most `most` times."
@@ -348,12 +353,12 @@ def with_photo_detail(photo:np.ndarray, hole:np.ndarray, fill:np.ndarray) -> np.
     # holds every target's window (a target is at most a cell from the hole, its window half a cell and a pixel past it)
     box = mask_box(hole, int(math.ceil(4 * cell))); near = hole[box]; oy, ox = box[0].start, box[1].start
     both = np.zeros(near.shape + (6,), np.float32); both[y0 - oy:y0 - oy + moved.shape[0], x0 - ox:x0 - ox + moved.shape[1]] = moved
-    e = _context_energy(np.stack([_power(fine), _power(coarse)], -1), hole, cell, grid, box)
+    e = _context_energy(np.stack([_power(fine), _power(coarse)], -1), hole, mc, cell, box)
     copied = _as_strong(both[..., :3], e[..., 0], cell, 1.0) + _as_strong(both[..., 3:], e[..., 1], cell, 3.0)
     # the low band meets the photo's along the hole's edge: their difference, carried smoothly inside
     low_photo, low_fill = _blur(photo[box], cell), _blur(filled[box], cell)
-    g = (max(8, round(near.shape[0] * s)), max(8, round(near.shape[1] * s))); mc = (_cells(near.astype(np.float32)[..., None], g) > 0).float()
-    seam = cv2.resize(smooth_fill(_cells(low_photo - low_fill, g) * (1 - mc), mc)[0].permute(1, 2, 0).numpy(), near.shape[::-1], interpolation=cv2.INTER_LINEAR)
+    g = (max(8, round(near.shape[0] * s)), max(8, round(near.shape[1] * s))); near_cells = (_cells(near.astype(np.float32)[..., None], g) > 0).float()
+    seam = _carried_in(_cells(low_photo - low_fill, g), near_cells, near.shape)
     filled[box][near] = np.clip(low_fill + seam + copied, 0, 1)[near]
     return filled
 
@@ -430,7 +435,6 @@ def show_crops(rows:list, # one dict per row: title -> uint8 `(H, W, 3)` crop, a
 
 def crop_around(hole:np.ndarray, side:int=360) -> tuple:
     "Slices of a `side` x `side` window centred on `hole`'s box, inside the photo."
-    ys, xs = np.nonzero(hole)
-    start = lambda lo, hi, n: int(np.clip((lo + hi) // 2 - side // 2, 0, max(0, n - side)))
-    y0, x0 = start(ys.min(), ys.max(), hole.shape[0]), start(xs.min(), xs.max(), hole.shape[1])
+    start = lambda span, n: int(np.clip((span.start + span.stop - 1) // 2 - side // 2, 0, max(0, n - side)))
+    ys, xs = mask_box(hole); y0, x0 = start(ys, hole.shape[0]), start(xs, hole.shape[1])
     return slice(y0, y0 + side), slice(x0, x0 + side)
