@@ -4,7 +4,7 @@
 
 # %% ../nbs/18_cli.ipynb #87bc9150
 from __future__ import annotations
-import argparse, contextlib, functools, inspect, json, os, re, sys, warnings
+import argparse, contextlib, functools, inspect, json, os, re, shlex, sys, warnings
 from pathlib import Path
 from fastcore.docments import docments
 
@@ -157,7 +157,7 @@ def evaluate(checkpoint:str="default", # shipped models (default, cats64), check
              data:str=HUB_NAME, # Hub dataset name, `.parquet` file or image folder
              split:str="test", # which of the report's cat splits
              masks:str="", # mask settings, comma-separated (default: centre,free_form at 64 px; centre,free_form,object above)
-             classical:str="telea,navier_stokes,biharmonic,mean_colour", # classical methods to include ('' for none)
+             classical:str="telea,navier_stokes,biharmonic,mean_colour", # classical methods to include ('' for none); on large photos also the bounds truth_coarse, truth_coarse_detail
              limit:int=None, # score only the first `limit` images
              size:int=64, # image side, pixels (128: the shared photos' own size, scored through `Inpainter.remove`)
              perceptual:bool=False, # also HaarPSI, the texture ratio, and LPIPS and FID where their weights can be had (always on at sizes other than 64)
@@ -186,18 +186,18 @@ def evaluate(checkpoint:str="default", # shipped models (default, cats64), check
 
 def _evaluate_photos(folder:str, checkpoint:str, classical:str, limit:int|None, device:str|None):
     "`evaluate` on a folder of large photos: each removal on stderr as it is scored, then the table; the JSON, with its command, on stdout."
-    from cat_inpaint.evaluation import PHOTO_CLASSICAL, checkpoint_methods, evaluate_photos, summarise_photos, markdown_table
+    from cat_inpaint.evaluation import PHOTO_CLASSICAL, PHOTO_BOUNDS, checkpoint_methods, evaluate_photos, summarise_photos, markdown_table
     if not Path(folder).expanduser().is_dir(): raise ValueError(f"--photos {folder}: no such folder")
     methods = checkpoint_methods(checkpoint, device, size=None)
     for c in [c for c in classical.split(",") if c]:
-        if c not in PHOTO_CLASSICAL: raise ValueError(f"unknown classical method {c!r}; choose from {', '.join(PHOTO_CLASSICAL)}")
-        methods[c] = PHOTO_CLASSICAL[c]
+        if c not in (known := PHOTO_CLASSICAL | PHOTO_BOUNDS): raise ValueError(f"unknown classical method {c!r}; choose from {', '.join(known)}")
+        methods[c] = known[c]
     say = lambda r: print(f"{r['photo']} {r['kind']} {r['hole']} {r['method']}: {r['hole_psnr']:.2f} dB, HaarPSI {r['haarpsi']:.3f}, "
                           f"texture {r['texture_ratio']:.2f}, {r['seconds']:.2f} s", file=sys.stderr, flush=True)
     rows = evaluate_photos(methods, Path(folder).expanduser(), limit=limit, emit=say)
     table = summarise_photos(rows)
     print(markdown_table(table, ("method", "masks", "removals", "hole_psnr", "haarpsi", "texture_ratio", "texture_pooled", "s_per_removal")), file=sys.stderr)
-    command = f"cat_inpaint_eval --photos {folder} --checkpoint {checkpoint} --classical {classical}" + (f" --limit {limit}" if limit else "")
+    command = f"cat_inpaint_eval --photos {folder} --checkpoint {shlex.quote(checkpoint)} --classical {shlex.quote(classical)}" + (f" --limit {limit}" if limit else "")
     print(json.dumps({"photos": Path(folder).name, "command": command, "results": table, "removals": rows}))
 
 eval_cli = Script(evaluate, "cat_inpaint_eval", choices={"split": ["train", "valid", "test"]},

@@ -1,6 +1,6 @@
 """The console scripts end to end on tiny data, and their answers to bad input. Each script runs once as a real
 process (its entry point); the rest run in this process, through the same `Script` objects."""
-import json, re
+import json, re, shlex
 import numpy as np
 import pytest
 from PIL import Image
@@ -131,6 +131,11 @@ def test_eval_photos(tmp_path):
     assert len(out["removals"]) == 12 and out["command"].startswith(f"cat_inpaint_eval --photos {folder} --checkpoint cats64")
     one_line_error(run_here(eval_cli, "--photos", tmp_path / "none"), "cat_inpaint_eval", "no such folder")
     one_line_error(run_here(eval_cli, "--photos", folder, "--classical", "fsr"), "cat_inpaint_eval", "unknown classical method 'fsr'")
+    # the bounds, with no model: the saved command runs as printed (an empty checkpoint quoted)
+    p = run_here(eval_cli, "--photos", folder, "--checkpoint", "", "--classical", "truth_coarse")
+    assert p.returncode == 0, p.stderr
+    out = json.loads(p.stdout)
+    assert {r["method"] for r in out["results"]} == {"truth_coarse"} and shlex.split(out["command"])[3:] == ["--checkpoint", "", "--classical", "truth_coarse"]
 
 def test_corrupt_images_are_skipped(toy, tmp_path):
     "The toy set holds a truncated JPEG and 16-bit, CMYK, palette, RGBA and grayscale images."
