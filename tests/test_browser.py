@@ -267,8 +267,9 @@ def run_cells(page, cells, tries:int=3):
     "Run these cells of the open notebook, in order, each to its end. JupyterLab can drop a run request sent while it is still connecting the kernel; one that never started is sent again."
     for i in cells:
         for attempt in range(tries):
-            page.evaluate("async i => { const nb = window.jupyterapp.shell.currentWidget.content; nb.activeCellIndex = i;"
-                          " await window.jupyterapp.commands.execute('notebook:run-cell'); }", i)
+            # sent, not awaited: the command's promise can wait forever on a kernel still connecting, and evaluate has no timeout
+            page.evaluate("i => { const nb = window.jupyterapp.shell.currentWidget.content; nb.activeCellIndex = i;"
+                          " window.jupyterapp.commands.execute('notebook:run-cell'); }", i)
             try: page.wait_for_function(CELL_DONE, arg=i, timeout=20_000); break
             except Exception:
                 if page.evaluate(CELL_RUNNING, i): waiting(page, f"cell {i} to finish", CELL_DONE, i); break  # slow, not dropped
