@@ -163,9 +163,10 @@ def evaluate(checkpoint:str="default", # shipped models (default, cats64), check
              perceptual:bool=False, # also HaarPSI, the texture ratio, and LPIPS and FID where their weights can be had (always on at sizes other than 64)
              cache_dir:str="~/.cache/cat_inpaint", # where decoded images are cached ('' for none)
              device:str=None, # cuda, mps or cpu
-             photos:str=""): # a folder of large photos (`shared/data/photos_hd`): score removal on them at their own size instead
+             photos:str="", # a folder of large photos (`shared/data/photos_hd`): score removal on them at their own size instead
+             adapt_steps:int=0): # on large photos, also score removal with the network first trained this many steps on each photo
     "Score inpainting checkpoints and classical methods on a split (or a folder of large photos); print a table (stderr) and a JSON line (stdout)."
-    if photos: return _evaluate_photos(photos, checkpoint, classical, limit, device)
+    if photos: return _evaluate_photos(photos, checkpoint, classical, limit, device, adapt_steps)
     from cat_inpaint.masks import MASKS, eval_settings, is_report_size
     from cat_inpaint.data import cached_split
     from cat_inpaint.evaluation import CLASSICAL, checkpoint_methods, learned_metrics, evaluate_methods, markdown_table
@@ -184,11 +185,11 @@ def evaluate(checkpoint:str="default", # shipped models (default, cats64), check
     print(markdown_table(rows), file=sys.stderr)
     print(json.dumps({"data": data, "split": split, "size": size, "images": len(images), "results": rows}))
 
-def _evaluate_photos(folder:str, checkpoint:str, classical:str, limit:int|None, device:str|None):
+def _evaluate_photos(folder:str, checkpoint:str, classical:str, limit:int|None, device:str|None, adapt_steps:int=0):
     "`evaluate` on a folder of large photos: each removal on stderr as it is scored, then the table; the JSON, with its command, on stdout."
     from cat_inpaint.evaluation import PHOTO_CLASSICAL, PHOTO_BOUNDS, checkpoint_methods, evaluate_photos, summarise_photos, markdown_table
     if not Path(folder).expanduser().is_dir(): raise ValueError(f"--photos {folder}: no such folder")
-    methods = checkpoint_methods(checkpoint, device, size=None)
+    methods = checkpoint_methods(checkpoint, device, size=None, adapt_steps=adapt_steps)
     for c in [c for c in classical.split(",") if c]:
         if c not in (known := PHOTO_CLASSICAL | PHOTO_BOUNDS): raise ValueError(f"unknown classical method {c!r}; choose from {', '.join(known)}")
         methods[c] = known[c]
@@ -197,11 +198,11 @@ def _evaluate_photos(folder:str, checkpoint:str, classical:str, limit:int|None, 
     rows = evaluate_photos(methods, Path(folder).expanduser(), limit=limit, emit=say)
     table = summarise_photos(rows)
     print(markdown_table(table, ("method", "masks", "removals", "hole_psnr", "haarpsi", "texture_ratio", "texture_pooled", "s_per_removal")), file=sys.stderr)
-    command = f"cat_inpaint_eval --photos {folder} --checkpoint {shlex.quote(checkpoint)} --classical {shlex.quote(classical)}" + (f" --limit {limit}" if limit else "")
+    command = f"cat_inpaint_eval --photos {folder} --checkpoint {shlex.quote(checkpoint)} --classical {shlex.quote(classical)}" + (f" --limit {limit}" if limit else "") + (f" --adapt-steps {adapt_steps}" if adapt_steps else "")
     print(json.dumps({"photos": Path(folder).name, "command": command, "results": table, "removals": rows}))
 
 eval_cli = Script(evaluate, "cat_inpaint_eval", choices={"split": ["train", "valid", "test"]},
-                  checks={"limit": at_least(1), "size": at_least(16), "device": DEVICE})
+                  checks={"limit": at_least(1), "size": at_least(16), "adapt_steps": at_least(0), "device": DEVICE})
 
 # %% ../nbs/18_cli.ipynb #606ae290
 def _parse_box(box:str) -> tuple:
@@ -260,7 +261,8 @@ def remove(image:str, # the photo, or a folder of photos
            checkpoint:str=None, # a shipped model (default, cats64) or a model file or checkpoint (default: default)
            dilate:int=2, # grow the mask by this many pixels
            quality:int=None, # quality of a lossy output, 1-100 (default: a JPEG keeps its own quantization tables; else 95)
-           device:str=None): # cpu, cuda or mps (default: the best available)
+           device:str=None, # cpu, cuda or mps (default: the best available)
+           adapt_steps:int=0): # train a copy of the network this many steps on each photo before a large fill (better structure, seconds slower; 20 is a good start)
     "Remove the object under --mask or --box from IMAGE (or under --mask-dir or --box from each photo of a folder); write to --out."
     from cat_inpaint.photos import RemovalError, check_destination
     from cat_inpaint.removal import Inpainter
@@ -269,12 +271,12 @@ def remove(image:str, # the photo, or a folder of photos
     if not folder and (mask_dir or (mask is None) == (box is None)): raise RemovalError("give exactly one of --mask or --box (--mask-dir is for a folder of photos)")
     if not folder: check_destination(dest, [image, mask])  # before the model loads: a bad --out fails at once
     region = mask if mask else _parse_box(box) if not folder else None
-    inp = Inpainter.from_pretrained(checkpoint, device)
+    inp = Inpainter.from_pretrained(checkpoint, device, adapt_steps=adapt_steps)
     if folder: return _remove_folder(inp, Path(image), mask_dir, box, dest, prog, blend=blend, dilate=dilate, quality=quality)
     print(f"wrote {_remove_to(inp, image, region, dest, prog, blend=blend, dilate=dilate, quality=quality)}")
 
 remove_cli = Script(remove, "cat_inpaint_remove", choices={"blend": ["poisson"]}, required=["out"],
-                    checks={"dilate": at_least(0), "quality": between(1, 100), "device": DEVICE})
+                    checks={"dilate": at_least(0), "quality": between(1, 100), "adapt_steps": at_least(0), "device": DEVICE})
 
 # %% ../nbs/18_cli.ipynb #fb5dccbb
 def bench(data:str=HUB_NAME, # photos: Hub name, `.parquet` file or image folder

@@ -246,13 +246,16 @@ def compare_grid(methods:dict, images:torch.Tensor, # inpainters; uint8 photos, 
 
 # %% ../nbs/15_evaluation.ipynb #75f5aaa5
 def checkpoint_methods(paths:str, # comma-separated shipped model names, checkpoints or `.safetensors` files
-                       device=None, size:int|None=64) -> dict: # side of the photos scored on (None: large photos, see `evaluate_photos`)
+                       device=None, size:int|None=64, # side of the photos scored on (None: large photos, see `evaluate_photos`)
+                       adapt_steps:int=0) -> dict: # on large photos, also `remove` with the network first trained this many steps on each photo
     "name -> inpainter for each model in `paths`: the network alone at the report's 64 pixels, else `remove` as users run it (large photos: with and without detail from the photo)."
     out = {}
     for p in [p for p in paths.split(",") if p]:
         g = load_generator(p, device)
         name = p if p in SHIPPED else f"{g.info.recipe} ({Path(p).parent.name or Path(p).stem})" if p.endswith(".pt") else g.info.name or g.info.recipe
-        if size is None: out |= {name: removal_method(Inpainter(g, device)), f"{name}, upsampled": removal_method(Inpainter(g, device, photo_detail=False))}
+        if size is None:
+            out |= {name: removal_method(Inpainter(g, device)), f"{name}, upsampled": removal_method(Inpainter(g, device, photo_detail=False))}
+            if adapt_steps: out[f"{name}, adapted"] = removal_method(Inpainter(g, device, adapt_steps=adapt_steps))
         else: out[name] = model_inpainter(g) if is_report_size(size) else removal_inpainter(Inpainter(g, device))
     return out
 

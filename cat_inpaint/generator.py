@@ -148,6 +148,10 @@ class TwoBandGenerator(GeneratorBase):
                  mirror:bool=False): # average `low`'s fill with its fill of the mirrored image (the detail stays one sample)
         super().__init__()
         self.low, self.high, self.sigma, self.mirror = build_generator(**low), build_generator(**high), sigma, mirror
+    @property
+    def coarse(self) -> nn.Module:
+        "The network whose fill gives the coarse bands: what `removal.adapt_to_photo` tunes."
+        return self.low
     def _low(self, masked, masks, base):
         "`low`'s fill; with `mirror`, averaged with the mirror image of its fill of the mirrored input."
         y = self.low(masked, masks, base=base)

@@ -4,7 +4,7 @@
 
 # %% ../nbs/13_removal.ipynb #163f7e8a
 from __future__ import annotations
-import io, math, warnings
+import copy, io, math, warnings
 from pathlib import Path
 import cv2, numpy as np, torch
 import torch.nn.functional as F
@@ -19,7 +19,7 @@ from .photos import RemovalError, open_image, read_mask, grow_mask, mask_box, pu
 
 # %% auto #0
 __all__ = ['REACH', 'MAX_SIDE', 'GROUP_GAP', 'MATCH_CELLS', 'OFFSETS', 'SMOOTHNESS', 'FINE_SIGMA', 'Inpainter',
-           'with_photo_detail', 'removal_inpainter', 'show_removal', 'show_crops', 'crop_around']
+           'with_photo_detail', 'adapt_to_photo', 'removal_inpainter', 'show_removal', 'show_crops', 'crop_around']
 
 # %% ../nbs/13_removal.ipynb #4ecd74f8
 REACH = 24 # the deepest hole (pixels from its nearest known pixel, at the working scale) a 64-px model fills in one pass
@@ -47,8 +47,11 @@ class Inpainter:
                  size:int|None=None, # the resolution the generator was trained at (default: its `info`'s, else 64)
                  refine:bool=False, # at the photo's own resolution, let the network refine its coarse fill at every finer scale
                  dtype:torch.dtype|None=None, # run the network in half precision (`torch.float16` or `torch.bfloat16`)
-                 photo_detail:bool=True): # below the scale the network works at, take the detail from the photo's own pixels (False: upsample its fill)
+                 photo_detail:bool=True, # below the scale the network works at, take the detail from the photo's own pixels (False: upsample its fill)
+                 adapt_steps:int=0): # before a fill made coarser than the photo, train a copy of the network this many steps on the photo itself (see `adapt_to_photo`; slower)
+        if isinstance(adapt_steps, bool) or not isinstance(adapt_steps, (int, np.integer)) or adapt_steps < 0: raise ValueError(f"adapt_steps must be a whole number, 0 or more; got {adapt_steps!r}")
         self.device, self.refine, self.dtype, self.photo_detail = (torch.device(device) if device else default_device()), refine, dtype, photo_detail
+        self.adapt_steps = int(adapt_steps)
         self.g = generator.to(self.device).eval()
         self.size = size or generator.info.resolution or 64
         self.reach = REACH * self.size // 64  # a model trained on larger photos has learnt to fill deeper holes
@@ -56,7 +59,7 @@ class Inpainter:
     @classmethod
     def from_pretrained(cls, path=None, # a shipped model's name (`default`, `cats64`), a `.safetensors` file or a training checkpoint
                         device=None, dtype:torch.dtype|None=None,
-                        **kwargs): # any other `Inpainter` argument: `refine`, `photo_detail`
+                        **kwargs): # any other `Inpainter` argument: `refine`, `photo_detail`, `adapt_steps`
         "Load a shipped model (no network needed; `default` if no `path`) or the generator at `path`."
         return cls(load_generator(path or "default", device), device, dtype=dtype, **kwargs)
 
@@ -185,7 +188,8 @@ def _fill_native(g, rgb:np.ndarray, hole:np.ndarray, rect:tuple, # generator; ph
                  refine:bool=False, # refine at every finer scale (else: fill at the coarsest, then upsample)
                  reach:float=REACH, # the deepest hole the model fills in one pass, pixels
                  dtype=None, # autocast dtype of the network (None: float32)
-                 coarsest:float=1.0) -> tuple: # fill at this scale if it is coarser than the reach asks for
+                 coarsest:float=1.0, # fill at this scale if it is coarser than the reach asks for
+                 adapt:int=0) -> tuple: # steps of `adapt_to_photo` before a fill made coarser than the photo
     "`g`'s fill of window `rect` of `rgb` at the photo's own resolution, coarse to fine: float `(h, w, 3)` in [0, 1], and the scale it was made at."
     x0, y0, w, h = rect
     x = torch.from_numpy(rgb[y0:y0 + h, x0:x0 + w].copy()).permute(2, 0, 1)[None].float() / 255
@@ -196,6 +200,7 @@ def _fill_native(g, rgb:np.ndarray, hole:np.ndarray, rect:tuple, # generator; ph
         size = (max(4, round(h * s)), max(4, round(w * s)))
         xs, ms = (x, m) if size == (h, w) else (F.interpolate(x, size, mode="area"), (F.interpolate(m, size, mode="area") > 0).float())
         base = None if out is None else F.interpolate(out, size, mode="bicubic", align_corners=False).clamp(0, 1)
+        if adapt and out is None and s < 1: g = adapt_to_photo(g, xs, ms, adapt)  # the first scale's fill: the coarse picture
         out = _run(g, xs, ms, base, dtype)
     if out.shape[-2:] != (h, w): out = F.interpolate(out, (h, w), mode="bicubic", align_corners=False).clamp(0, 1)
     return out[0].permute(1, 2, 0).numpy(), s
@@ -372,7 +377,7 @@ def _pieces(inp:Inpainter, rgb:np.ndarray, hole:np.ndarray) -> list:
             crop = lambda a: a[r[1]:r[1] + r[3], r[0]:r[0] + r[2]]
             # the network's fill is only kept in the bands coarser than the matching scale, so it need not be finer than that
             coarsest = _match_scale(int(crop(hole).sum())) if inp.photo_detail else 1.0
-            f, scale = _fill_native(inp.g, rgb, hole, r, inp.refine, inp.reach, inp.dtype, coarsest)
+            f, scale = _fill_native(inp.g, rgb, hole, r, inp.refine, inp.reach, inp.dtype, coarsest, inp.adapt_steps)
             out.append((detailed(crop(rgb), crop(hole), f, 1.0 if inp.refine else scale), r, crop(hole) & (crop(labels) == i)))
         return out
     wins = _windows(hole, inp.size)
@@ -399,6 +404,32 @@ def remove(self:Inpainter, image, mask, # photo (path, PIL image, array); mask (
 def __call__(self:Inpainter, image, mask, blend:str|None=None, dilate:int=2) -> Image.Image:
     "`inpainter(image, mask)` is `inpainter.remove(image, mask)`."
     return self.remove(image, mask, blend=blend, dilate=dilate)
+
+# %% ../nbs/13_removal.ipynb #fbadd7cb
+def _moved_holes(m:torch.Tensor, n:int, gen:torch.Generator) -> torch.Tensor:
+    "`n` copies of hole `m` `(1, 1, H, W)`, each shifted by a random offset (wrapping round the edges): `(n, 1, H, W)`."
+    H, W = m.shape[-2:]; dy, dx = torch.randint(H, (n,), generator=gen), torch.randint(W, (n,), generator=gen)
+    return torch.cat([m.roll((int(a), int(b)), (-2, -1)) for a, b in zip(dy, dx)])
+
+def adapt_to_photo(g:torch.nn.Module, x:torch.Tensor, m:torch.Tensor, # generator; photo `(1, 3, H, W)` in [0, 1]; its hole `(1, 1, H, W)`
+                   steps:int, lr:float=1e-4, batch:int=4, # Adam steps, learning rate, moved holes per step
+                   seed:int=0) -> torch.nn.Module: # the moved holes' seed: the same photo gives the same network
+    "A copy of `g` trained on the photo itself: to fill copies of its hole moved onto known pixels, judged there by squared error."
+    g = copy.deepcopy(g); tuned = getattr(g, "coarse", g)  # a two-band model: only the network of the coarse bands
+    for p in g.parameters(): p.requires_grad_(False)
+    for p in tuned.parameters(): p.requires_grad_(True)
+    dev = next(g.parameters()).device; x, m = x.to(dev), m.to(dev)
+    opt, gen = torch.optim.Adam(tuned.parameters(), lr=lr), torch.Generator().manual_seed(seed)
+    H, W = x.shape[-2:]; pad = lambda t: F.pad(t, (0, -W % 4, 0, -H % 4), mode="replicate"); xb = x.expand(batch, -1, -1, -1)
+    with torch.enable_grad(), eval_mode(tuned):  # eval: a batch of one photo must not move any BatchNorm statistics
+        for _ in range(steps):
+            moved = _moved_holes(m.cpu(), batch, gen).to(dev); holes = torch.maximum(moved, m)
+            y = tuned(pad(mask_images(xb, holes)), pad(holes))[..., :H, :W]  # the coarse network alone: its fill is what the coarse bands keep
+            seen = moved * (1 - m)  # the moved hole's known pixels: the answers
+            loss = ((y - xb) ** 2 * seen).sum() / (3 * seen.sum()).clamp(min=1)
+            opt.zero_grad(); loss.backward(); opt.step()
+    for p in g.parameters(): p.requires_grad_(False)
+    return g.eval()
 
 # %% ../nbs/13_removal.ipynb #c080a506
 def removal_inpainter(inp:Inpainter, dilate:int=0):

@@ -89,3 +89,17 @@ def test_folder_of_photos(photo, tmp_path):
     assert np.array_equal(src[keep], res[keep]) and not np.array_equal(src, res)
     one_line_error(run_here(remove_cli, photos, "--box", "1,1,9,9", "--out", photos), "cat_inpaint_remove", "new folder")
     one_line_error(run_here(remove_cli, photos, "--mask", masks / "a.png", "--out", out), "cat_inpaint_remove", "--mask-dir or --box")
+
+def test_adapt_steps(photo, tmp_path):
+    "`--adapt-steps` trains a copy of the network on the photo first: the same pixels as the Python API, a different fill from the network alone, the photo kept outside the hole."
+    from cat_inpaint import Inpainter
+    out = tmp_path / "out.png"
+    p = run_here(remove_cli, photo, "--box", "400,300,640,540", "--adapt-steps", "3", "--out", out)
+    assert p.returncode == 0, p.stderr
+    res = np.asarray(Image.open(out))
+    adapted = np.asarray(Inpainter.from_pretrained(device="cpu", adapt_steps=3)(photo, (400, 300, 640, 540)))
+    alone = np.asarray(Inpainter.from_pretrained(device="cpu")(photo, (400, 300, 640, 540)))
+    assert np.array_equal(res, adapted) and not np.array_equal(adapted, alone)
+    outside = np.ones(res.shape[:2], bool); outside[300 - 3:540 + 3, 400 - 3:640 + 3] = False
+    assert np.array_equal(res[outside], alone[outside])
+    one_line_error(run_here(remove_cli, photo, "--box", "1,1,9,9", "--adapt-steps", "-1", "--out", tmp_path / "o.png"), "cat_inpaint_remove", "--adapt-steps")
