@@ -89,14 +89,14 @@ def _inference(name):
     (x1, m1), (x256, m256) = [(torch.rand(n, 3, 64, 64).contiguous(memory_format=fmt), create_masks(n).contiguous(memory_format=fmt)) for n in (1, 256)]
     return {"ms_per_image_batch1": 1000 * _timed(lambda: g(x1, m1), 3, 30), "images_per_s_batch256": 256 / _timed(lambda: g(x256, m256), 1, 3)}
 
-def _removal(width:int, height:int, hole:float=0.05, model:str="default"):
-    "Seconds of `Inpainter.remove` on a `width` x `height` photo with a round hole covering `hole` of it (the model already loaded)."
+def _removal(width:int, height:int, hole:float=0.05, model:str="default", adapt_steps:int=0):
+    "Seconds of `Inpainter.remove` on a `width` x `height` photo with a round hole covering `hole` of it (the model already loaded), with `adapt_steps` of learning the photo first."
     from cat_inpaint.removal import Inpainter  # the removal path as a user runs it: nothing of the training side
-    inp = Inpainter.from_pretrained(model, "cpu")
+    inp = Inpainter.from_pretrained(model, "cpu", adapt_steps=adapt_steps)
     photo = np.asarray(Image.fromarray(skdata.chelsea()).resize((width, height), Image.BICUBIC))
     mask = np.zeros((height, width), np.uint8); cv2.circle(mask, (width // 2, height // 2), round(math.sqrt(hole * width * height / math.pi)), 1, -1)
     t = time.perf_counter(); inp(photo, mask); first = time.perf_counter() - t
-    return {"megapixels": width * height / 1e6, "hole_fraction": mask.mean(), "first_s": first, "seconds": _timed(lambda: inp(photo, mask), 0, 2)}
+    return {"megapixels": width * height / 1e6, "hole_fraction": mask.mean(), "adapt_steps": adapt_steps, "first_s": first, "seconds": _timed(lambda: inp(photo, mask), 0, 2)}
 
 def _row(kind, args):
     "Run one row in this (fresh) process; its result with the process's peak memory."
@@ -175,6 +175,7 @@ def benchmark(source:str, # photos (parquet, folder or Hub name)
     jobs += [("train_recipe", dict(source=source, n=steps, name=n, cache_dir=cache_dir)) for n in (recipes or RECIPES)]
     jobs += [("inference", dict(name=n)) for n in ("seed", "default")]
     jobs += [("removal", dict(width=w, height=h, hole=0.05)) for w, h in ((2309, 1732), (4000, 3000))]  # 4 and 12 megapixels
+    jobs += [("removal", dict(width=2309, height=1732, hole=0.05, adapt_steps=20))]  # the option that learns the photo first
     for kind, args in jobs:
         if only and kind.split("_")[0] not in only: continue
         r = run_row(kind, **args)
