@@ -286,6 +286,11 @@ def test_jupyterlab(browser, photo, shots, tmp_path):
            "--IdentityProvider.token=cat", "--allow-root", "--LabApp.expose_app_in_browser=True", "--LabApp.news_url=", "--LabApp.collaborative=False"]
     url = f"http://127.0.0.1:{port}/lab/tree/app.ipynb?token=cat"
     with server(cmd, f"http://127.0.0.1:{port}/api/status?token=cat", env, tmp_path / "lab.log"):
+        # the notebook's kernel session made before the page opens: a page that opens first can race the server's kernel
+        # start, ask "Select Kernel" in a dialog over the app, and start a second kernel
+        start = urllib.request.Request(f"http://127.0.0.1:{port}/api/sessions", method="POST", headers={"Authorization": "token cat", "Content-Type": "application/json"},
+                                       data=json.dumps({"path": "app.ipynb", "name": "app.ipynb", "type": "notebook", "kernel": {"name": "python3"}}).encode())
+        urllib.request.urlopen(start, timeout=60).close()
         errors = []; page = new_page(browser, errors)
         page.goto(url, timeout=TIMEOUT); waiting(page, "JupyterLab's notebook", "() => window.jupyterapp && document.querySelector('.jp-Notebook')")
         page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=TIMEOUT)
