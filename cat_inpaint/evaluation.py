@@ -19,7 +19,7 @@ from .generator import ModelInfo, complete, two_band
 from .pretrained import fill, generator_from_checkpoint, load_generator, PRETRAINED, SHIPPED
 from .checkpoint import load_checkpoint
 from .removal import Inpainter, removal_inpainter, with_photo_detail, _match_scale, _blur
-from .photos import open_image, mask_box
+from .photos import open_image, mask_box, to_uint8
 
 # %% auto #0
 __all__ = ['inpaint_telea', 'inpaint_ns', 'inpaint_biharmonic', 'CLASSICAL', 'PHOTO_CLASSICAL', 'PHOTO_BOUNDS', 'evaluate_report',
@@ -174,14 +174,10 @@ def photo_scores(out:np.ndarray, truth:np.ndarray, hole:np.ndarray) -> dict:
             "texture_ratio": (fill / true.clamp(min=1e-12)).item(), "_tex_fill": fill.item(), "_tex_true": true.item()}
 
 # %% ../nbs/15_evaluation.ipynb #efb965f3
-def _as_uint8(f:np.ndarray) -> np.ndarray:
-    "A float image in [0, 1] as uint8, rounded."
-    return (f * 255).round().clip(0, 255).astype(np.uint8)
-
 def _biharmonic_window(photo:np.ndarray, hole:np.ndarray, margin:int=16) -> np.ndarray:
     "scikit-image's biharmonic fill of `hole`, solved on its box grown by `margin` pixels (all it reads of the photo)."
     out, box = photo.copy(), mask_box(hole, margin)
-    out[box] = _as_uint8(_biharmonic(photo[box] / 255, hole[box], channel_axis=-1))
+    out[box] = to_uint8(_biharmonic(photo[box] / 255, hole[box], channel_axis=-1))
     return out
 
 PHOTO_CLASSICAL = {"telea": lambda p, h: cv2.inpaint(p, h.astype(np.uint8), 3, cv2.INPAINT_TELEA),
@@ -226,12 +222,12 @@ def summarise_photos(rows:list) -> list:
 def _truth_coarse(photo:np.ndarray, hole:np.ndarray) -> np.ndarray:
     "`photo` with the truth's coarse picture in `hole`: itself blurred at the scale `remove` matches detail at."
     f = photo.astype(np.float32) / 255
-    return np.where(hole[..., None], _as_uint8(_blur(f, 1 / _match_scale(int(hole.sum())))), photo)
+    return np.where(hole[..., None], to_uint8(_blur(f, 1 / _match_scale(int(hole.sum())))), photo)
 
 def _truth_coarse_detail(photo:np.ndarray, hole:np.ndarray) -> np.ndarray:
     "`photo` with the detail stage's fill of `hole` when the coarse picture it is given is the truth's."
     f = photo.astype(np.float32) / 255
-    return np.where(hole[..., None], _as_uint8(with_photo_detail(f, hole, f)), photo)
+    return np.where(hole[..., None], to_uint8(with_photo_detail(f, hole, f)), photo)
 
 PHOTO_BOUNDS = {"truth_coarse": _truth_coarse, "truth_coarse_detail": _truth_coarse_detail} # they read the truth in the hole: bounds, not methods
 

@@ -13,8 +13,8 @@ from .core import atomic_write, to_rgb
 
 # %% auto #0
 __all__ = ['ORIENTATION', 'FILE_FORMAT', 'MODES', 'LOSSY_QUALITY', 'RemovalError', 'FileFormat', 'file_format', 'open_image',
-           'read_mask', 'mask_box', 'grow_mask', 'put_fill', 'image_format', 'fit_mode', 'check_destination',
-           'save_photo']
+           'read_mask', 'mask_box', 'grow_mask', 'to_uint8', 'put_fill', 'image_format', 'fit_mode',
+           'check_destination', 'save_photo']
 
 # %% ../nbs/12_photos.ipynb #a530f86e
 class RemovalError(ValueError):
@@ -262,6 +262,10 @@ def _image_like(a:np.ndarray, orig:Image.Image) -> Image.Image:
     return out
 
 # %% ../nbs/12_photos.ipynb #e460ee81
+def to_uint8(f:np.ndarray) -> np.ndarray:
+    "A float image in [0, 1] as uint8, rounded to the nearest level."
+    return (f * 255).round().clip(0, 255).astype(np.uint8)
+
 def put_fill(orig:Image.Image, # the photo, as `open_image` gave it
              rgb:np.ndarray, # float `(H, W, 3)` in [0, 1]: the filled photo in RGB
              where:np.ndarray, # boolean `(H, W)`: the pixels to take from `rgb`
@@ -272,7 +276,7 @@ def put_fill(orig:Image.Image, # the photo, as `open_image` gave it
     box = mask_box(where)  # only the hole's box is converted: a float-to-byte pass over 12 megapixels costs more than the fill
     y, x = corner; a = whole[box[0].start + y:box[0].stop + y, box[1].start + x:box[1].stop + x]  # a view: writing it writes `whole`
     rgb, where = rgb[box], where[box]
-    rgb8 = (rgb * 255).round().clip(0, 255).astype(np.uint8)
+    rgb8 = to_uint8(rgb)
     if mode in ("RGB", "RGBA", "RGBX"): a[where, :3] = rgb8[where]
     elif mode == "P": a[...] = _palette_fill(a, orig.getpalette("RGB"), orig.info.get("transparency"), rgb8, where)
     elif mode == "PA": a[..., 0] = _palette_fill(a[..., 0], orig.getpalette("RGB"), None, rgb8, where & (a[..., 1] > 0))

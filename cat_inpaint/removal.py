@@ -175,13 +175,18 @@ def _scales(depth:float, side:int, reach:float=REACH) -> list:
     return s
 
 # %% ../nbs/13_removal.ipynb #d0faeaae
+def _pad4(t:torch.Tensor) -> torch.Tensor:
+    "`t` `(N, C, H, W)` padded at the bottom and right (edges repeated) to a multiple of 4, the sizes the networks take."
+    H, W = t.shape[-2:]
+    return F.pad(t, (0, -W % 4, 0, -H % 4), mode="replicate")
+
 @torch.no_grad()
 def _run(g, x:torch.Tensor, m:torch.Tensor, base=None, dtype=None) -> torch.Tensor:
     "Composite of `g`'s fill of photo `x` with holes `m` at any size (padded to a multiple of 4), refining `base` if given."
-    H, W = x.shape[-2:]; pad = lambda t: F.pad(t, (0, -W % 4, 0, -H % 4), mode="replicate")
+    H, W = x.shape[-2:]
     masked, dev = mask_images(x, m), next(g.parameters()).device
     with eval_mode(g), torch.autocast(dev.type, dtype or torch.float32, enabled=dtype is not None):
-        y = complete(g, pad(masked).to(dev), pad(m).to(dev), base=None if base is None else pad(base).to(dev))
+        y = complete(g, _pad4(masked).to(dev), _pad4(m).to(dev), base=None if base is None else _pad4(base).to(dev))
     return composite(y[..., :H, :W].cpu(), masked, m)
 
 def _fill_native(g, rgb:np.ndarray, hole:np.ndarray, rect:tuple, # generator; photo, holes; window `(x0, y0, w, h)`
@@ -420,11 +425,11 @@ def adapt_to_photo(g:torch.nn.Module, x:torch.Tensor, m:torch.Tensor, # generato
     for p in tuned.parameters(): p.requires_grad_(True)
     dev = next(g.parameters()).device; x, m = x.to(dev), m.to(dev)
     opt, gen = torch.optim.Adam(tuned.parameters(), lr=lr), torch.Generator().manual_seed(seed)
-    H, W = x.shape[-2:]; pad = lambda t: F.pad(t, (0, -W % 4, 0, -H % 4), mode="replicate"); xb = x.expand(batch, -1, -1, -1)
+    H, W = x.shape[-2:]; xb, m_here = x.expand(batch, -1, -1, -1), m.cpu()  # the moved holes are drawn on the CPU, with `gen`
     with torch.enable_grad(), eval_mode(tuned):  # eval: a batch of one photo must not move any BatchNorm statistics
         for _ in range(steps):
-            moved = _moved_holes(m.cpu(), batch, gen).to(dev); holes = torch.maximum(moved, m)
-            y = tuned(pad(mask_images(xb, holes)), pad(holes))[..., :H, :W]  # the coarse network alone: its fill is what the coarse bands keep
+            moved = _moved_holes(m_here, batch, gen).to(dev); holes = torch.maximum(moved, m)
+            y = tuned(_pad4(mask_images(xb, holes)), _pad4(holes))[..., :H, :W]  # the coarse network alone: its fill is what the coarse bands keep
             seen = moved * (1 - m)  # the moved hole's known pixels: the answers
             loss = ((y - xb) ** 2 * seen).sum() / (3 * seen.sum()).clamp(min=1)
             opt.zero_grad(); loss.backward(); opt.step()
