@@ -9,9 +9,9 @@ from pathlib import Path
 from fastcore.docments import docments
 
 # %% auto #0
-__all__ = ['DEVICES', 'DEVICE', 'HUB_NAME', 'train_cli', 'eval_cli', 'remove_cli', 'bench_cli', 'app_cli', 'cli_errors',
-           'OneLineParser', 'at_least', 'above', 'between', 'script_parser', 'Script', 'train', 'evaluate', 'remove',
-           'bench', 'app']
+__all__ = ['DEVICES', 'DEVICE', 'HUB_NAME', 'PRECISIONS', 'train_cli', 'eval_cli', 'remove_cli', 'bench_cli', 'app_cli',
+           'cli_errors', 'OneLineParser', 'at_least', 'above', 'between', 'script_parser', 'Script', 'train',
+           'evaluate', 'remove', 'bench', 'app']
 
 # %% ../nbs/18_cli.ipynb #721bf21b
 @contextlib.contextmanager
@@ -22,6 +22,7 @@ def cli_errors(prog:str): # name of the console script
     except Exception as e:
         if os.environ.get("CAT_INPAINT_DEBUG"): raise
         msg = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        if len(msg) > 280: msg = msg[:270] + " [...]"  # a line a person reads, whatever the exception echoed
         print(f"{prog}: error: {msg}", file=sys.stderr); sys.exit(2)
 
 class OneLineParser(argparse.ArgumentParser):
@@ -121,7 +122,8 @@ def train(data:str=HUB_NAME, # Hub dataset name, `.parquet` file or image folder
           eval_every:float=None, # validation hole PSNR, a checkpoint and a PNG grid of sample fills every this many training minutes
           save_every:float=10, # a checkpoint at least every this many training minutes
           tensorboard:bool=False, # also log to OUT/tensorboard (needs the tensorboard package)
-          amp:bool=False, # mixed precision: bfloat16 where the GPU has it, else float16 with loss scaling
+          precision:str="auto", # auto: bf16 autocast where the device computes it natively (AMX, AVX512-BF16, recent GPUs), else fp32
+          amp:bool=False, # an alias from before --precision: bf16 where the device has it, else fp16 with loss scaling
           keep:bool=False, # also keep each evaluation's checkpoint as OUT/checkpoint-STEP.pt
           cache_dir:str="~/.cache/cat_inpaint", # where decoded images are cached ('' for none)
           device:str=None): # cpu, cuda or mps (default: the best available)
@@ -140,15 +142,16 @@ def train(data:str=HUB_NAME, # Hub dataset name, `.parquet` file or image folder
     if r.dogs: train_imgs = torch.cat([train_imgs, cached_split(data, "dogs", size, cache, progress=True)])
     val_imgs = cached_split(data, "valid", size, cache)[:VAL_SUBSET] if eval_every else None
     h = fit(r, train_imgs, val_imgs, epochs=epochs, max_steps=max_steps, minutes=minutes, out=out, resume=resume, init=init, device=device,
-            seed=seed, eval_every=eval_every, save_every=save_every, tensorboard=tensorboard, amp=amp, keep=keep).history
+            seed=seed, eval_every=eval_every, save_every=save_every, tensorboard=tensorboard, precision=precision, amp=amp, keep=keep).history
     if dist_info()[0] == 0:
         print(json.dumps({"recipe": r.name, "steps": h["steps"], "images": h["images"], "minutes": round(h["train_seconds"] / 60, 2),
-                          "images_per_s": round(h["images_per_s"], 2), "checkpoint": str(ck), **(h["curve"][-1] if h["curve"] else {})}))
+                          "images_per_s": round(h["images_per_s"], 2), "precision": h["precision"], "checkpoint": str(ck), **(h["curve"][-1] if h["curve"] else {})}))
 
 def _recipes(): from cat_inpaint.recipes import RECIPES; return list(RECIPES)
 def _criteria(): from cat_inpaint.losses import CRITERIA; return list(CRITERIA)
+PRECISIONS = ("auto", "bf16", "fp16", "fp32") # `training.PRECISIONS`, repeated so that --help needs no torch
 
-train_cli = Script(train, "cat_inpaint_train", choices={"recipe": _recipes, "criterion": _criteria},
+train_cli = Script(train, "cat_inpaint_train", choices={"recipe": _recipes, "criterion": _criteria, "precision": PRECISIONS},
                    checks={"epochs": at_least(1), "max_steps": at_least(1), "minutes": above(0), "batch_size": at_least(1),
                            "size": at_least(16), "eval_every": above(0), "save_every": above(0), "device": DEVICE})
 
@@ -234,14 +237,24 @@ def _folder_jobs(images:Path, mask_dir:Path|None, out:Path) -> list:
     masks = {p.stem: p for p in sorted(mask_dir.iterdir()) if is_image(p)} if mask_dir else {}
     return [(p, masks.get(p.stem), out / p.name) for p in sorted(images.iterdir()) if is_image(p)]
 
-def _remove_folder(inp, images:Path, mask_dir, box, out:Path, prog:str, **kw) -> int:
+def _refuse_replacing(jobs:list, out:Path):
+    "Fail, naming them, if any destination of `jobs` already exists: a folder run writes only files that are not there."
+    from cat_inpaint.photos import RemovalError
+    there = [d.name for _, _, d in jobs if d.exists()]
+    if there: raise RemovalError(f"--out {out} already holds {there[0]!r}" + (f" and {len(there) - 1} more" if len(there) > 1 else "") +
+                                 " that this run would replace; choose a new folder or pass --overwrite")
+
+def _remove_folder(inp, images:Path, mask_dir, box, out:Path, prog:str, overwrite:bool=False, **kw) -> int:
     "Remove from every photo in `images`; a bad file is reported and skipped. The exit status: 1 if any was skipped."
+    from cat_inpaint.core import remove_stale_temps
     from cat_inpaint.photos import RemovalError
     if mask_dir and not Path(mask_dir).is_dir(): raise RemovalError(f"no such folder: {mask_dir}")
     if out.resolve() in {images.resolve(), Path(mask_dir).resolve() if mask_dir else None}: raise RemovalError("--out must be a new folder, not an input folder")
     if out.exists() and not out.is_dir(): raise RemovalError(f"--out {out} is a file; for a folder of photos give a folder")
     jobs = _folder_jobs(images, Path(mask_dir) if mask_dir else None, out)
     if not jobs: raise RemovalError(f"{images} holds no images")
+    remove_stale_temps(out)  # what a killed run left half-written
+    if not overwrite: _refuse_replacing(jobs, out)  # before any work: the folder's files are the user's
     out.mkdir(parents=True, exist_ok=True); failed = 0
     for photo, mask, dest in jobs:
         try:
@@ -256,23 +269,25 @@ def remove(image:str, # the photo, or a folder of photos
            mask:str=None, # mask image, same size as the photo: its white part (1 in a 0/1 mask) is removed; in a mask with transparency, its opaque part
            box:str=None, # or a box to remove: x0,y0,x1,y1 in pixels (for a folder: the same box in every photo)
            mask_dir:str=None, # for a folder of photos: a folder of masks, each named like its photo
-           out:str=None, # where to write the result (.png, .jpg, ...); for a folder of photos, a new folder
+           out:str=None, # where to write the result (.png, .jpg, ...); for a folder of photos, a folder (files already there are never replaced without --overwrite)
            blend:str=None, # blend the fill with cv2.seamlessClone
            checkpoint:str=None, # a shipped model (default, cats64) or a model file or checkpoint (default: default)
            dilate:int=2, # grow the mask by this many pixels
            quality:int=None, # quality of a lossy output, 1-100 (default: a JPEG keeps its own quantization tables; else 95)
            device:str=None, # cpu, cuda or mps (default: the best available)
-           adapt_steps:int=0): # train a copy of the network this many steps on each photo before a large fill (better structure, seconds slower; 20 is a good start)
+           adapt_steps:int=0, # train a copy of the network this many steps on each photo before a large fill (better structure, seconds slower; 20 is a good start)
+           overwrite:bool=False): # for a folder of photos: replace files of the same name already in --out
     "Remove the object under --mask or --box from IMAGE (or under --mask-dir or --box from each photo of a folder); write to --out."
+    from cat_inpaint.core import remove_stale_temps
     from cat_inpaint.photos import RemovalError, check_destination
     from cat_inpaint.removal import Inpainter
     prog, folder, dest = "cat_inpaint_remove", Path(image).is_dir(), Path(out)
     if folder and (mask or (mask_dir is None) == (box is None)): raise RemovalError("for a folder of photos, give exactly one of --mask-dir or --box")
     if not folder and (mask_dir or (mask is None) == (box is None)): raise RemovalError("give exactly one of --mask or --box (--mask-dir is for a folder of photos)")
-    if not folder: check_destination(dest, [image, mask])  # before the model loads: a bad --out fails at once
+    if not folder: check_destination(dest, [image, mask]); remove_stale_temps(dest.parent)  # before the model loads: a bad --out fails at once
     region = mask if mask else _parse_box(box) if not folder else None
     inp = Inpainter.from_pretrained(checkpoint, device, adapt_steps=adapt_steps)
-    if folder: return _remove_folder(inp, Path(image), mask_dir, box, dest, prog, blend=blend, dilate=dilate, quality=quality)
+    if folder: return _remove_folder(inp, Path(image), mask_dir, box, dest, prog, overwrite, blend=blend, dilate=dilate, quality=quality)
     print(f"wrote {_remove_to(inp, image, region, dest, prog, blend=blend, dilate=dilate, quality=quality)}")
 
 remove_cli = Script(remove, "cat_inpaint_remove", choices={"blend": ["poisson"]}, required=["out"],

@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_core.ipynb #10ade8ef
 from __future__ import annotations
-import contextlib, functools, inspect, json, os, random
+import contextlib, functools, inspect, json, os, random, re
 from importlib.resources import files
 from pathlib import Path
 import numpy as np, torch
@@ -12,8 +12,8 @@ from torch import nn
 from PIL import Image
 
 # %% auto #0
-__all__ = ['RESULTS', 'default_device', 'seed_everything', 'eval_mode', 'atomic_write', 'to_rgb', 'saved_result', 'page_figures',
-           'Configured']
+__all__ = ['RESULTS', 'default_device', 'seed_everything', 'eval_mode', 'atomic_write', 'remove_stale_temps', 'float_range',
+           'to_rgb', 'saved_result', 'page_figures', 'Configured']
 
 # %% ../nbs/00_core.ipynb #33c9191e
 def default_device() -> torch.device:
@@ -49,12 +49,38 @@ def atomic_write(path, # the destination file
         os.replace(tmp, path)
     finally: tmp.unlink(missing_ok=True)
 
+# %% ../nbs/00_core.ipynb #f39437e1
+_TEMP_NAME = re.compile(r"^\.(.+)\.tmp(\d+)$") # `atomic_write`'s temporary name: `.NAME.tmpPID`
+
+def _alive(pid:int) -> bool:
+    "Whether a process `pid` exists on this machine."
+    try: os.kill(pid, 0)
+    except ProcessLookupError: return False
+    except (PermissionError, OverflowError): return True  # someone else's process (or a pid no process can have): leave its file alone
+    return True
+
+def remove_stale_temps(folder) -> list: # the folder an interrupted run wrote into
+    "Remove the temporary files that `atomic_write`s killed mid-write left in `folder` (their process is gone); the names removed."
+    folder, gone = Path(folder), []
+    if not folder.is_dir(): return gone
+    for p in folder.iterdir():
+        m = _TEMP_NAME.match(p.name)
+        if m and p.is_file() and not _alive(int(m[2])): p.unlink(missing_ok=True); gone.append(p.name)
+    return sorted(gone)
+
 # %% ../nbs/00_core.ipynb #965b5de6
+def float_range(a:np.ndarray) -> tuple:
+    "`(lo, hi)`: the values a float image spans, black to white; [0, 1] unless its own values reach past it (e.g. [-1, 1] or HDR)."
+    finite = a[np.isfinite(a)]
+    return (min(float(finite.min()), 0.0), max(float(finite.max()), 1.0)) if finite.size else (0.0, 1.0)
+
 def to_rgb(img:Image.Image) -> Image.Image:
-    "8-bit RGB version of `img`, whatever its mode (grayscale, palette, RGBA, CMYK, 16-bit)."
+    "8-bit RGB version of `img`, whatever its mode (grayscale, palette, RGBA, CMYK, 16-bit, float)."
     if img.mode == "RGB": return img
     if img.mode in ("I", "I;16", "I;16B", "I;16L", "I;16N", "F"):  # 16/32-bit: scale, do not clip to 255
-        a = np.asarray(img, dtype=np.float64); a = a / 257 if img.mode != "F" else a * 255 / max(a.max(), 1)
+        a = np.asarray(img, dtype=np.float64)
+        if img.mode == "F": lo, hi = float_range(a); a = (np.nan_to_num(a, nan=lo) - lo) * 255 / (hi - lo)
+        else: a = a / 257
         img = Image.fromarray(np.clip(a + 0.5, 0, 255).astype(np.uint8))
     return img.convert("RGB")
 

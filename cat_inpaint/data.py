@@ -301,6 +301,12 @@ class SplitCache:
 
 _MEMORY = SplitCache() # what `cached_split` decoded in this process
 
+def _check_cached(imgs:torch.Tensor, size:int, f:Path):
+    "Fail, naming `f`, unless `imgs` is what a cache of `size`-pixel photos holds: uint8 `(N, 3, size, size)`, N > 0."
+    if imgs.dtype != torch.uint8 or imgs.dim() != 4 or tuple(imgs.shape[1:]) != (3, size, size) or len(imgs) == 0:
+        raise DataSourceError(f"the decoded-photo cache {f} holds {str(imgs.dtype).removeprefix('torch.')} {tuple(imgs.shape)}, not uint8 (N, 3, {size}, {size}) photos; "
+                              "delete it to rebuild it, or pass --cache-dir '' to train without one")
+
 def cached_split(source:str, # Hub name, parquet or folder
                  split:str="train", # `train`, `valid` or `test` (cats), or `dogs`
                  size:int=64, # side of the images
@@ -314,8 +320,10 @@ def cached_split(source:str, # Hub name, parquet or folder
         try: imgs = load_file(f)["images"]
         except Exception as e:  # a full disk or a killed copy: say which file, and how to get a good one
             raise DataSourceError(f"the decoded-photo cache {f} is damaged ({type(e).__name__}); delete it to rebuild it, or pass --cache-dir '' to train without one") from e
+        _check_cached(imgs, size, f)
     else:
         imgs, skipped = decode_split(load_split(source, split, seed), size, progress)
+        if len(imgs) == 0 and skipped: raise DataSourceError(f"none of the {skipped} photos of the {split} split of {source} could be read (corrupt, truncated or not images)")
         if f is not None:  # a crash never leaves a half-written cache behind
             with atomic_write(f) as tmp: save_file({"images": imgs.contiguous()}, tmp, metadata={"skipped": str(skipped), "source": str(source)})
     _MEMORY.put(key, imgs)

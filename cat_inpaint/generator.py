@@ -19,9 +19,9 @@ from .fills import FILLS, gaussian_blur
 from .masks import composite
 
 # %% auto #0
-__all__ = ['GENERATORS', 'LEGACY_GENERATORS', 'ModelInfo', 'GeneratorBase', 'Generator', 'n_params', 'layer_shapes', 'complete',
-           'DilatedBlock', 'UNetGenerator', 'forward_flops', 'TwoBandGenerator', 'generator_arch', 'build_generator',
-           'two_band', 'check_weights']
+__all__ = ['GENERATORS', 'LEGACY_GENERATORS', 'MAX_PARAMETERS', 'ModelInfo', 'GeneratorBase', 'Generator', 'n_params',
+           'layer_shapes', 'complete', 'DilatedBlock', 'UNetGenerator', 'forward_flops', 'TwoBandGenerator',
+           'generator_arch', 'build_generator', 'two_band', 'check_weights', 'generator_for']
 
 # %% ../nbs/05_generator.ipynb #1f50d458
 @dataclass(frozen=True)
@@ -203,6 +203,23 @@ def check_weights(g:nn.Module, state:dict, source):
     if missing := [k for k in want if k not in state]: raise ValueError(f"{source} lacks the tensor {missing[0]!r} its architecture needs" + (f" ({len(missing) - 1} more)" if len(missing) > 1 else ""))
     if extra := [k for k in state if k not in want]: raise ValueError(f"{source} holds a tensor {extra[0]!r} its architecture does not have")
 
+MAX_PARAMETERS = 100_000_000 # far above any cat-inpaint generator (the largest has a few million): a file claiming more is damaged or not ours
+
+def generator_for(arch:dict, # the description a file gives (`{'kind': ..., **arguments}`)
+                  state:dict, # the weights it holds
+                  source) -> GeneratorBase: # the file, for messages
+    "A generator of `arch` holding `state`; first, with nothing allocated, the architecture's size, the weights' shapes and their values are checked."
+    try:
+        with torch.device("meta"): shell = build_generator(**arch)  # shapes without storage: an absurd size costs nothing yet
+    except Exception as e: raise ValueError(f"{source}: its architecture cannot be built ({str(e)[:120]})") from e
+    if (n := sum(p.numel() for p in shell.parameters())) > MAX_PARAMETERS:
+        raise ValueError(f"{source}: its {arch.get('kind')} architecture would have {n:,} parameters, more than any cat-inpaint generator ({MAX_PARAMETERS:,}); the file is damaged or not a cat-inpaint model")
+    check_weights(shell, state, source)
+    if bad := [k for k, v in state.items() if v.is_floating_point() and not torch.isfinite(v).all()]:
+        raise ValueError(f"{source}: tensor {bad[0]!r} holds NaN or infinite weights" + (f" ({len(bad) - 1} more do)" if len(bad) > 1 else "") + "; the file is damaged, or its training diverged")
+    g = build_generator(**arch); g.load_state_dict({k: v.float() for k, v in state.items()})
+    return g
+
 def _file_meta(meta:dict) -> tuple:
     "`(arch, info, card)` from a model file's metadata, also from files written before `info` (or before `arch`)."
     card = json.loads(meta.get("card", "{}"))
@@ -233,9 +250,7 @@ def from_pretrained(cls:GeneratorBase, path, # a `.safetensors` file written by 
         with safe_open(str(path), "pt") as f: arch, info, card = _file_meta(f.metadata() or {})
         state = load_file(path)
     except Exception as e: raise ValueError(f"{path} is not a cat-inpaint generator file ({type(e).__name__})") from e
-    g = build_generator(**arch)
+    g = generator_for(arch, state, path)
     if not isinstance(g, cls): raise ValueError(f"{path} holds a {arch['kind']} generator, not a {cls.__name__}")
-    check_weights(g, state, path)
-    g.load_state_dict({k: v.float() for k, v in state.items()})
     g.info, g.card = info, card
     return g.to(device or "cpu", memory_format=torch.channels_last if channels_last else torch.contiguous_format).eval()

@@ -9,11 +9,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 import cv2, numpy as np, torch
 from PIL import Image, ImageCms, ImageOps, JpegImagePlugin, PngImagePlugin, UnidentifiedImageError
-from .core import atomic_write, to_rgb
+from .core import atomic_write, float_range, to_rgb
 
 # %% auto #0
-__all__ = ['ORIENTATION', 'FILE_FORMAT', 'MODES', 'LOSSY_QUALITY', 'RemovalError', 'FileFormat', 'file_format', 'open_image',
-           'read_mask', 'mask_box', 'grow_mask', 'to_uint8', 'put_fill', 'image_format', 'fit_mode',
+__all__ = ['ORIENTATION', 'FILE_FORMAT', 'LOSSY_FORMATS', 'MODES', 'LOSSY_QUALITY', 'RemovalError', 'FileFormat', 'file_format',
+           'open_image', 'read_mask', 'mask_box', 'grow_mask', 'to_uint8', 'put_fill', 'image_format', 'fit_mode',
            'check_destination', 'save_photo']
 
 # %% ../nbs/12_photos.ipynb #a530f86e
@@ -59,19 +59,22 @@ class FileFormat:
     "How a photo was stored, so that a result can be stored the same way."
     format:str|None=None # Pillow's name of the format (`JPEG`, `PNG`, ...); None for an image made in memory
     lossless:bool=True # False for JPEG and lossy WebP
-    quantization:dict|None=None # JPEG: quantization tables, natural order, of the upright pixels
-    subsampling:int=-1 # JPEG: chroma subsampling of the upright pixels (0 = 4:4:4, 1 = 4:2:2, 2 = 4:2:0, -1 unknown)
+    quantization:dict|None=None # JPEG: quantization tables, natural order, as stored
+    subsampling:int=-1 # JPEG: chroma subsampling as stored (0 = 4:4:4, 1 = 4:2:2, 2 = 4:2:0, -1 unknown)
     progressive:bool=False # JPEG: stored progressive
     compression:str|None=None # TIFF: its compression scheme
-    exif:bytes|None=None # EXIF, Orientation reset to 1
+    orientation:int=1 # the EXIF Orientation the pixels were stored with (1: upright); a JPEG result is stored the same way
+    exif:bytes|None=None # EXIF as stored (written with Orientation 1 wherever the result is stored upright)
     icc_profile:bytes|None=None # the colour profile
     dpi:tuple|None=None # pixels per inch
-    xmp:bytes|str|None=None # XMP packet (JPEG, WebP), Orientation reset to 1
-    text:dict=field(default_factory=dict) # PNG text chunks
+    xmp:bytes|str|None=None # XMP packet as stored (JPEG, WebP, PNG), likewise
+    comment:bytes|None=None # JPEG comment
+    text:dict=field(default_factory=dict) # PNG text chunks (an iTXt keeps its language and translated keyword)
     png_chunks:tuple=() # PNG colour chunks other than the profile: `(type, data)` for gAMA, cHRM, sRGB
     transparency:object=None # palette index (or colour) that is transparent
 
 FILE_FORMAT = "cat_inpaint.file_format" # the `Image.info` key under which `open_image` leaves the photo's `FileFormat`
+LOSSY_FORMATS = ("JPEG", "WEBP", "AVIF") # formats that store a photo lossily (WebP also has a lossless kind) and take a quality
 
 # %% ../nbs/12_photos.ipynb #5ddb1edb
 def _png_chunks(info:dict) -> tuple:
@@ -86,23 +89,22 @@ def _tiff_exif(img:Image.Image) -> bytes|None:
     "A TIFF's own tags minus those that describe its pixel layout: the EXIF of the photo."
     e = img.getexif()
     for t in _TIFF_LAYOUT: e.pop(t, None)
-    if ORIENTATION in e: e[ORIENTATION] = 1
     return e.tobytes() if len(e) or e.get_ifd(0x8769) or e.get_ifd(0x8825) else None
 
 def file_format(img:Image.Image, # a photo as Pillow opened it, before it is turned upright
                 data:bytes|None=None) -> FileFormat: # the file's bytes (to tell lossless WebP from lossy)
     "How `img` was stored, described for the upright photo."
     info, fmt = img.info, img.format
-    turned = img.getexif().get(ORIENTATION, 1) in (5, 6, 7, 8)  # stored sideways: rows and columns swap
+    orientation = img.getexif().get(ORIENTATION, 1)  # Pillow also reads it from XMP
     jpeg = {}
     if fmt == "JPEG":
-        q = {k: list(np.asarray(v).reshape(8, 8).T.flatten()) if turned else list(v) for k, v in img.quantization.items()}
-        sub = JpegImagePlugin.get_sampling(img)
-        jpeg = dict(quantization=q, subsampling=0 if turned and sub == 1 else sub, progressive=bool(info.get("progressive") or info.get("progression")))
-    exif = _tiff_exif(img) if fmt == "TIFF" else (_upright_exif(info["exif"]) if info.get("exif") else None)
-    return FileFormat(format=fmt, lossless=not (fmt == "JPEG" or (fmt == "WEBP" and not (data and _webp_lossless(data)))),
+        jpeg = dict(quantization={k: list(v) for k, v in img.quantization.items()}, subsampling=JpegImagePlugin.get_sampling(img),
+                    progressive=bool(info.get("progressive") or info.get("progression")), comment=info.get("comment") or None)
+    exif = _tiff_exif(img) if fmt == "TIFF" else (info.get("exif") or None)
+    lossy = fmt in LOSSY_FORMATS and not (fmt == "WEBP" and data and _webp_lossless(data))
+    return FileFormat(format=fmt, lossless=not lossy, orientation=orientation if orientation in range(2, 9) else 1,
                       compression=info.get("compression") if fmt == "TIFF" else None, exif=exif,
-                      icc_profile=info.get("icc_profile") or None, dpi=info.get("dpi"), xmp=_upright_xmp(info.get("xmp")),
+                      icc_profile=info.get("icc_profile") or None, dpi=info.get("dpi"), xmp=info.get("xmp") or None,
                       text=dict(getattr(img, "text", {}) or {}) if fmt == "PNG" else {},
                       png_chunks=_png_chunks(info) if fmt == "PNG" else (), transparency=info.get("transparency"), **jpeg)
 
@@ -128,15 +130,33 @@ def _deep_colour(img:Image.Image) -> bool:
     raws = [t.args[0] if isinstance(t.args, tuple) else t.args for t in getattr(img, "tile", None) or []]
     return img.mode.startswith("RGB") and any(str(r).startswith(("RGB;16", "RGBA;16")) for r in raws)
 
+_HEIF_BRANDS = (b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1") # `ftyp` brands of HEIF files (AVIF's are avif, avis)
+
+def _heif(head:bytes) -> bool:
+    "Whether a file starting with `head` is HEIF/HEIC, which Pillow cannot read without a plug-in."
+    return head[4:8] == b"ftyp" and head[8:12] in _HEIF_BRANDS
+
+def _heif_opener() -> bool:
+    "Register `pillow-heif`'s opener if that package is installed; whether it is."
+    try: from pillow_heif import register_heif_opener
+    except ImportError: return False
+    register_heif_opener(); return True
+
 def _decode(source, what:str) -> tuple:
-    "`(PIL image, the file's bytes, its name)` of a path or open file, fully decoded, or one sentence saying why not."
-    if hasattr(source, "read"): name, data = f"the {what} file", source.read()
+    "`(PIL image, the bytes needed to describe its format, its name)` of a path or open file, fully decoded, or one sentence saying why not."
+    if hasattr(source, "read"): name, data = f"the {what} file", source.read(); stream = io.BytesIO(data)
     else:
         p = Path(source)
         if not p.is_file(): raise RemovalError(f"no such {what}: {p}")
-        name, data = str(p), p.read_bytes()
+        name, data, stream = str(p), None, p  # opened by path: Pillow reads the header, then only what it decodes
+    if data is None:
+        with open(p, "rb") as f: head = f.read(16)
+    else: head = data[:16]
+    if _heif(head) and not _heif_opener():
+        raise RemovalError(f"{name} is a HEIC/HEIF photo, which cat-inpaint reads only with the pillow-heif package: pip install pillow-heif, or convert it to JPEG first")
     try:
-        img = Image.open(io.BytesIO(data))
+        img = Image.open(stream)
+        if data is None and img.format == "WEBP": data = p.read_bytes()  # to tell lossless WebP from lossy
         if _deep_colour(img): raise RemovalError(f"{name} has 16 bits per colour channel, which Pillow reads as 8; save it with 8 bits per channel (or as 16-bit greyscale) first")
         img.load()
     except UnidentifiedImageError as e: raise RemovalError(f"{name} is not an image file") from e
@@ -197,16 +217,26 @@ def _hole_of_array(a:np.ndarray, what:str="mask") -> np.ndarray:
     raise RemovalError(f"{what}: expected a boolean, integer or float array, got {a.dtype}")
 
 # %% ../nbs/12_photos.ipynb #242b4884
+def _brief(v, most:int=80) -> str:
+    "`repr(v)`, cut to `most` characters: a message names what it got without echoing a whole array."
+    r = repr(v)
+    return r if len(r) <= most else r[:most - 5] + " ...)"
+
 def read_mask(mask, # a box `(x0, y0, x1, y1)`; or an image, path, array or 2-D tensor of the photo's size
               size:tuple) -> np.ndarray: # the photo's `(width, height)`
     "The boolean `(height, width)` hole `mask` marks in a photo of `size`, by the rule above."
     w, h = size
+    if isinstance(mask, (tuple, list)) and mask and all(isinstance(v, (tuple, list, np.ndarray)) for v in mask):  # rows of a mask, not a box
+        try: mask = np.asarray(mask)
+        except ValueError: raise RemovalError(f"mask: its rows are lists of different lengths, got {_brief(mask)}") from None
     if isinstance(mask, (tuple, list)):
-        if len(mask) != 4 or not all(isinstance(v, (int, float, np.integer, np.floating)) for v in mask): raise RemovalError(f"a box is four numbers (x0, y0, x1, y1), got {mask!r}")
+        if len(mask) != 4 or not all(isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool) for v in mask): raise RemovalError(f"a box is four numbers (x0, y0, x1, y1), got {_brief(mask)}")
+        if not all(np.isfinite(v) for v in mask): raise RemovalError(f"box {_brief(mask)}: its four numbers must be finite")
         x0, y0, x1, y1 = (int(round(v)) for v in mask)
         if not (0 <= x0 < x1 <= w and 0 <= y0 < y1 <= h): raise RemovalError(f"box {tuple(mask)} is not inside the {w}x{h} image (need 0 <= x0 < x1 <= {w}, 0 <= y0 < y1 <= {h})")
         m = np.zeros((h, w), bool); m[y0:y1, x0:x1] = True; return m
     if isinstance(mask, torch.Tensor):
+        if mask.is_meta: raise RemovalError("mask: a tensor on the meta device holds no values")
         if mask.dim() == 3 and mask.shape[0] == 1: mask = mask[0]
         if mask.dim() != 2: raise RemovalError(f"mask: a tensor mask must be (H, W) or (1, H, W), got {tuple(mask.shape)}")
         mask = mask.detach().cpu().numpy()
@@ -271,7 +301,7 @@ def put_fill(orig:Image.Image, # the photo, as `open_image` gave it
              where:np.ndarray, # boolean `(H, W)`: the pixels to take from `rgb`
              corner:tuple=(0, 0)) -> Image.Image: # `(y, x)` of `rgb`'s and `where`'s first pixel in the photo, if they cover only part of it
     "`orig` with the pixels under `where` taken from `rgb`, in `orig`'s own mode; every other pixel and the metadata kept."
-    whole = np.array(orig); mode, peak = orig.mode, float(whole.max()) if orig.mode == "F" else 0.0
+    whole = np.array(orig); mode = orig.mode
     if not where.any(): return _keep_info(_image_like(whole, orig), orig)
     box = mask_box(where)  # only the hole's box is converted: a float-to-byte pass over 12 megapixels costs more than the fill
     y, x = corner; a = whole[box[0].start + y:box[0].stop + y, box[1].start + x:box[1].stop + x]  # a view: writing it writes `whole`
@@ -286,7 +316,7 @@ def put_fill(orig:Image.Image, # the photo, as `open_image` gave it
         elif mode == "L": a[where] = grey[where]
         else: a[where, 0] = grey[where]
     elif mode.startswith("I"): a[where] = _grey16(rgb)[where].astype(a.dtype)
-    elif mode == "F": a[where] = (_grey16(rgb)[where] / 65535 * max(peak, 1.0)).astype(a.dtype)
+    elif mode == "F": lo, hi = float_range(whole); a[where] = (_grey16(rgb)[where] / 65535 * (hi - lo) + lo).astype(a.dtype)  # back to the span `to_rgb` read
     else: a[where] = np.asarray(Image.fromarray(rgb8).convert(mode))[where]  # CMYK, YCbCr, LAB, HSV
     return _keep_info(_image_like(whole, orig), orig)
 
@@ -318,9 +348,13 @@ def _icc_space(icc:bytes|None) -> str|None:
     except (OSError, ImageCms.PyCMSError): return None
 
 # %% ../nbs/12_photos.ipynb #f188fc83
+_MAX_SIDE = {"ICO": 256, "WEBP": 16383, "JPEG": 65500, "GIF": 65535, "AVIF": 65536} # the largest side each format stores (Pillow would shrink an ICO)
+
 def fit_mode(img:Image.Image, fmt:str) -> tuple:
     "`(img converted to a mode `fmt` can store, a warning or None)`; one sentence if it cannot be stored without losing depth."
     mode, holds = img.mode, _HOLDS.get(fmt, MODES)
+    if (most := _MAX_SIDE.get(fmt)) and max(img.size) > most:
+        raise RemovalError(f"{fmt} holds images up to {most}x{most} pixels and this one is {img.size[0]}x{img.size[1]}: it would be shrunk; write .png or .jpg instead")
     if mode in holds: return img, None
     if mode.startswith("I") or mode == "F": raise RemovalError(f"{fmt} stores 8 bits per channel and this photo has 16 (mode {mode}); write .png or .tif to keep them")
     ff = img.info.get(FILE_FORMAT) or FileFormat()
@@ -334,28 +368,44 @@ def fit_mode(img:Image.Image, fmt:str) -> tuple:
     out = img.convert(target); out.info = dict(img.info); return out, warn
 
 # %% ../nbs/12_photos.ipynb #26cdb152
-def _encoder_args(img:Image.Image, fmt:str, quality:int|None) -> dict:
+_XMP_KEY = "XML:com.adobe.xmp" # the PNG text chunk that holds XMP
+
+def _png_text(ff:FileFormat, upright:bool) -> PngImagePlugin.PngInfo|None:
+    "The PNG text and colour chunks of `ff` (iTXt with its language and translated keyword), with XMP and a JPEG comment carried over."
+    text = dict(ff.text)
+    if ff.xmp and _XMP_KEY not in text: text[_XMP_KEY] = PngImagePlugin.iTXt(ff.xmp.decode("utf-8", "replace") if isinstance(ff.xmp, bytes) else ff.xmp)
+    if ff.comment and "Comment" not in text: text["Comment"] = ff.comment.decode("latin-1")
+    if not (text or ff.png_chunks): return None
+    info = PngImagePlugin.PngInfo()
+    for k, v in text.items():
+        if k == _XMP_KEY and upright: v = PngImagePlugin.iTXt(_upright_xmp(str(v)), getattr(v, "lang", None), getattr(v, "tkey", None))
+        if isinstance(v, PngImagePlugin.iTXt) or not str(v).isascii(): info.add_itxt(k, str(v), getattr(v, "lang", None) or "", getattr(v, "tkey", None) or "")
+        else: info.add_text(k, v)
+    for cid, data in ff.png_chunks: info.add(cid, data)
+    return info
+
+def _encoder_args(img:Image.Image, fmt:str, quality:int|None, # the image, its output format, a quality asked for
+                  as_stored:bool=False) -> dict: # the pixels go back the way the photo stored them: its Orientation is kept
     "Pillow `save` arguments for `img` as `fmt`: compression and quality from its `FileFormat` (or `quality`), and its metadata."
     ff = img.info.get(FILE_FORMAT) or FileFormat()
+    exif, xmp = (ff.exif, ff.xmp) if as_stored else (ff.exif and _upright_exif(ff.exif), _upright_xmp(ff.xmp))
     kw = {}
     if fmt == "JPEG":
         if ff.format == "JPEG" and quality is None and ff.quantization: kw |= dict(qtables=ff.quantization, subsampling=ff.subsampling if ff.subsampling in (0, 1, 2) else 0)
         else: kw |= dict(quality=quality or LOSSY_QUALITY, subsampling=ff.subsampling if ff.format == "JPEG" and ff.subsampling in (0, 1, 2) else 0)
         if ff.progressive: kw["progressive"] = True
+        if ff.comment: kw["comment"] = ff.comment
     elif fmt == "WEBP": kw |= dict(lossless=True, quality=100) if (ff.lossless and quality is None) else dict(quality=quality or LOSSY_QUALITY)
+    elif fmt == "AVIF": kw["quality"] = quality or LOSSY_QUALITY
     elif fmt == "TIFF":  # libtiff's compressed writer cannot store EXIF with sub-blocks (date, GPS): then uncompressed, which keeps them
         kw["compression"] = "raw" if _has_sub_ifds(ff.exif) else ff.compression if ff.compression in _LOSSLESS_TIFF else "tiff_lzw"
-    elif fmt == "PNG":
-        if ff.text or ff.png_chunks:
-            kw["pnginfo"] = PngImagePlugin.PngInfo()
-            for k, v in ff.text.items(): kw["pnginfo"].add_itxt(k, v) if isinstance(v, PngImagePlugin.iTXt) or not str(v).isascii() else kw["pnginfo"].add_text(k, v)
-            for cid, data in ff.png_chunks: kw["pnginfo"].add(cid, data)
+    elif fmt == "PNG" and (info := _png_text(ff, not as_stored)) is not None: kw["pnginfo"] = info
     space = _icc_space(ff.icc_profile)
     fits = {"RGB": ("RGB", "RGBA", "RGBX", "P", "PA"), "GRAY": ("L", "LA", "1", "I", "I;16", "F"), "CMYK": ("CMYK",)}
     if ff.icc_profile and img.mode in fits.get(space, ()): kw["icc_profile"] = ff.icc_profile
-    if ff.exif and fmt in ("JPEG", "PNG", "WEBP", "TIFF"): kw["exif"] = ff.exif
+    if exif and fmt in ("JPEG", "PNG", "WEBP", "TIFF", "AVIF"): kw["exif"] = exif
     if ff.dpi and fmt in ("JPEG", "PNG", "TIFF"): kw["dpi"] = tuple(ff.dpi)
-    if ff.xmp and fmt in ("JPEG", "WEBP"): kw["xmp"] = ff.xmp.encode() if isinstance(ff.xmp, str) else ff.xmp
+    if xmp and fmt in ("JPEG", "WEBP", "AVIF"): kw["xmp"] = xmp.encode() if isinstance(xmp, str) else xmp
     if img.info.get("transparency") is not None and fmt in ("PNG", "GIF") and img.mode in ("P", "L", "RGB"): kw["transparency"] = img.info["transparency"]
     return kw
 
@@ -372,6 +422,9 @@ def check_destination(dest, # where a result will be written
         if given is not None and Path(given).exists() and dest.resolve() == Path(given).resolve(): raise RemovalError(f"refusing to overwrite the input {given}; choose another output")
     return dest
 
+_TURN_BACK = {2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180, 4: Image.Transpose.FLIP_TOP_BOTTOM, 5: Image.Transpose.TRANSPOSE,
+              6: Image.Transpose.ROTATE_90, 7: Image.Transpose.TRANSVERSE, 8: Image.Transpose.ROTATE_270} # undoes `exif_transpose` for each Orientation
+
 def save_photo(img:Image.Image, # a result of `remove` (or any image; one from `open_image` carries its `FileFormat`)
                dest, # where to write it; the format comes from the suffix
                quality:int|None=None) -> Path: # quality of a lossy output (default: the photo's own JPEG tables, else 95)
@@ -380,8 +433,11 @@ def save_photo(img:Image.Image, # a result of `remove` (or any image; one from `
     if quality is not None and not 1 <= quality <= 100: raise RemovalError(f"quality must be from 1 to 100, got {quality}")
     img, warn = fit_mode(img, fmt)
     if warn: warnings.warn(warn)
-    if quality is not None and fmt not in ("JPEG", "WEBP"): warnings.warn(f"quality applies to JPEG and WebP; {fmt} is stored losslessly")
-    kw = _encoder_args(img, fmt, quality)
+    if quality is not None and fmt not in LOSSY_FORMATS: warnings.warn(f"quality applies to JPEG, WebP and AVIF; {fmt} is stored losslessly")
+    ff = img.info.get(FILE_FORMAT) or FileFormat()
+    as_stored = fmt == "JPEG" and ff.format == "JPEG" and ff.orientation != 1  # turned back: every block away from the hole is the same block
+    if as_stored: info = img.info; img = img.transpose(_TURN_BACK[ff.orientation]); img.info = info
+    kw = _encoder_args(img, fmt, quality, as_stored)
     try:
         with atomic_write(dest) as tmp: img.save(tmp, format=fmt, **kw)
     except OSError as e: raise RemovalError(f"cannot write {dest}: {e.strerror or e}") from e

@@ -9,7 +9,7 @@ from pathlib import Path
 import torch
 from torch import nn
 from .core import eval_mode
-from .generator import GeneratorBase, ModelInfo, build_generator, check_weights, complete, LEGACY_GENERATORS
+from .generator import GeneratorBase, ModelInfo, build_generator, generator_for, complete, LEGACY_GENERATORS
 
 # %% auto #0
 __all__ = ['WEIGHTS', 'SHIPPED', 'PRETRAINED', 'fill', 'read_checkpoint', 'generator_from_checkpoint', 'load_generator']
@@ -50,9 +50,7 @@ def generator_from_checkpoint(checkpoint, # a path, or the dict `read_checkpoint
     if ck.get("arch"): arch = ck["arch"]
     else: kind, args = LEGACY_GENERATORS[recipe["generator"]]; arch = {"kind": kind, **args}  # checkpoints before `arch`
     state = {k.removeprefix("module."): v for k, v in ck.get("ema", {}).items() if k.startswith("module.")} or ck["g"]
-    g = build_generator(**arch)
-    check_weights(g, state, "the checkpoint" if isinstance(checkpoint, dict) else checkpoint)
-    g.load_state_dict({k: v.float() for k, v in state.items()})
+    g = generator_for(arch, state, "the checkpoint" if isinstance(checkpoint, dict) else checkpoint)
     g.info = ModelInfo(resolution=recipe.get("size", 64), recipe=recipe["name"])  # `ship_model` names it and writes its card
     return g.to(device or "cpu", memory_format=torch.channels_last if channels_last else torch.contiguous_format).eval()
 

@@ -28,8 +28,10 @@ def _check_batch(masked, masks, size:int) -> tuple:
     "`(masked with its holes zeroed, masks)` as float32, once they meet `inpaint_batch`'s contract; else one `ValueError` naming the argument."
     for name, t, c in (("masked", masked, 3), ("masks", masks, 1)):
         if not isinstance(t, torch.Tensor): raise ValueError(f"{name} must be a torch tensor (N, {c}, {size}, {size}), got {type(t).__name__}")
+        if t.is_meta: raise ValueError(f"{name} is on the meta device, which holds no values")
         if not t.is_floating_point(): raise ValueError(f"{name} must be a float tensor with values in [0, 1], got {t.dtype}" + (" (divide 8-bit images by 255)" if name == "masked" else ""))
     if masked.dim() != 4 or masked.shape[1:] != (3, size, size): raise ValueError(f"masked must be (N, 3, {size}, {size}), got {tuple(masked.shape)}")
+    if len(masked) == 0: raise ValueError(f"masked holds no images: (0, 3, {size}, {size})")
     if masks.shape != (len(masked), 1, size, size): raise ValueError(f"masks must be ({len(masked)}, 1, {size}, {size}), got {tuple(masks.shape)}")
     masked, masks = masked.float(), masks.float()
     for name, t in (("masked", masked), ("masks", masks)):

@@ -25,9 +25,9 @@ from .losses import CRITERIA, reconstruction_loss
 from .checkpoint import TrainState, new_state, resume_state, warm_start, save_run, unwrap
 
 # %% auto #0
-__all__ = ['VAL_SUBSET', 'DECAY_START', 'DECAY_FLOOR', 'SAMPLES', 'show_fill', 'train', 'frozen', 'amp_dtype', 'train_step',
-           'BatchMasks', 'dist_info', 'val_psnr', 'Budget', 'lr_at', 'budget_for', 'Clock', 'sample_grid', 'FitResult',
-           'Run', 'fit', 'smooth', 'plot_losses']
+__all__ = ['PRECISIONS', 'VAL_SUBSET', 'DECAY_START', 'DECAY_FLOOR', 'SAMPLES', 'show_fill', 'train', 'frozen', 'amp_dtype',
+           'native_bf16', 'precision_dtype', 'precision_name', 'train_step', 'BatchMasks', 'dist_info', 'val_psnr',
+           'Budget', 'lr_at', 'budget_for', 'Clock', 'sample_grid', 'FitResult', 'Run', 'fit', 'smooth', 'plot_losses']
 
 # %% ../nbs/11_training.ipynb #856228c6
 def show_fill(g, masked, truth, n=4):
@@ -85,6 +85,27 @@ def amp_dtype(device) -> torch.dtype:
     device = torch.device(device)
     if device.type == "cuda": return torch.bfloat16 if torch.cuda.is_bf16_supported(including_emulation=False) else torch.float16
     return torch.float16 if device.type == "mps" else torch.bfloat16
+
+PRECISIONS = ("auto", "bf16", "fp16", "fp32") # what `fit` and `cat_inpaint_train --precision` take
+
+def native_bf16(device) -> bool:
+    "Whether `device` computes in bfloat16 natively: a CUDA GPU with bf16 units, or a CPU with AMX or AVX512-BF16 (PyTorch's own checks)."
+    device = torch.device(device)
+    if device.type == "cuda": return torch.cuda.is_available() and torch.cuda.is_bf16_supported(including_emulation=False)
+    if device.type != "cpu": return False
+    checks = [getattr(torch.cpu, n, None) for n in ("_is_amx_tile_supported", "_is_avx512_bf16_supported")]
+    return any(c() for c in checks if c is not None)
+
+def precision_dtype(precision:str, # one of `PRECISIONS`
+                    device) -> torch.dtype|None:
+    "The autocast dtype `precision` means on `device` (None: full precision); `auto` is bfloat16 where `device` computes it natively, else fp32."
+    if precision not in PRECISIONS: raise ValueError(f"unknown precision {precision!r}; choose one of {', '.join(PRECISIONS)}")
+    if precision == "auto": precision = "bf16" if native_bf16(device) else "fp32"
+    return {"bf16": torch.bfloat16, "fp16": torch.float16, "fp32": None}[precision]
+
+def precision_name(dtype:torch.dtype|None) -> str:
+    "`bf16`, `fp16` or `fp32`: how a run's results and model card name the precision it trained in."
+    return {torch.bfloat16: "bf16", torch.float16: "fp16", None: "fp32"}[dtype]
 
 def train_step(g, d, opt_g, opt_d, # models (`d`, `opt_d` None without a critic) and their optimisers
                truth:torch.Tensor, masks:torch.Tensor, # `(N, 3, H, W)` photos, `(N, 1, H, W)` holes
@@ -286,7 +307,7 @@ class Run:
         if self.joined and dist.is_initialized(): dist.destroy_process_group()
 
 # %% ../nbs/11_training.ipynb #baf78b7d
-def _set_up(recipe:Recipe, train_images:torch.Tensor, device, seed:int, resume, init, limits:tuple, amp:bool) -> Run:
+def _set_up(recipe:Recipe, train_images:torch.Tensor, device, seed:int, resume, init, limits:tuple, precision:str, amp:bool=False) -> Run:
     "Join the process group, build the state (seeded, resumed or warm-started), and its batches, masks, budget, clock and schedules."
     rank, world, local = dist_info(); joined = world > 1 and not dist.is_initialized()
     device = _init_dist(world, local, device)
@@ -300,7 +321,8 @@ def _set_up(recipe:Recipe, train_images:torch.Tensor, device, seed:int, resume, 
     budget, clock = budget_for(*limits, len(batches)), Clock(state.history["train_seconds"])
     opts = [o for o in (state.opt_g, state.opt_d) if o is not None and recipe.decay]
     schedules = [LambdaLR(o, lambda _: lr_at(budget, state.step, clock())) for o in opts]  # the rate for the run's next step
-    dtype = amp_dtype(device) if amp else None
+    dtype = amp_dtype(device) if amp else precision_dtype(precision, device)  # `amp`: the older switch, kept as an alias
+    state.history["precision"] = precision_name(dtype)
     return Run(state, g, d, batches, BatchMasks(recipe.masks, recipe.batch_size, train_images.shape[-1], seed, rank, world, device), budget, clock,
                schedules, device, dtype, torch.amp.GradScaler(device.type, enabled=dtype == torch.float16), rank, joined, budget.spent(state.step, clock()))
 
@@ -353,11 +375,12 @@ def fit(recipe:Recipe, train_images:torch.Tensor, # recipe; uint8 `(N, 3, H, W)`
         device=None, seed:int=0, eval_every:float|None=None, # validation PSNR every this many training minutes
         save_every:float|None=10, # with `out`, also save the run every this many training minutes (None: only at evaluations and the end)
         tensorboard:bool=False, # also log losses and validation PSNR to `out`/tensorboard (needs the `tensorboard` package)
-        amp:bool=False, # mixed precision: bfloat16 where the device has it, else float16 with loss scaling (`amp_dtype`)
+        precision:str="auto", # `auto` (bf16 autocast where the device computes it natively, else fp32), `bf16`, `fp16` (with loss scaling) or `fp32`
+        amp:bool=False, # the older switch: bfloat16 where the device has it, else float16 with loss scaling (`amp_dtype`); overrides `precision`
         keep:bool=False, # with `out` and `eval_every`, also keep each evaluation's checkpoint as `checkpoint-STEP.pt`
         progress:bool=True) -> FitResult:
     "Train `recipe` on `train_images`; the trained models and the history (losses, validation curve, speed)."
-    run = _set_up(recipe, train_images, device, seed, resume, init, (epochs, max_steps, minutes), amp)
+    run = _set_up(recipe, train_images, device, seed, resume, init, (epochs, max_steps, minutes), precision, amp)
     report = _Report(run, out, val_images, eval_every, save_every, keep, tensorboard, progress)
     try:
         for x in ([] if run.done else _resumed(run.batches, run.state.step)):
