@@ -114,6 +114,7 @@ def train(data:str=HUB_NAME, # Hub dataset name, `.parquet` file or image folder
           minutes:float=None, # stop after this many minutes of training
           batch_size:int=None, # global batch size (default: the recipe's)
           criterion:str=None, # adversarial criterion override
+          adv_weight:float=None, # weight of the adversarial loss override (e.g. seed_hybrid at 0.004)
           out:str="runs/cat_inpaint", # output folder for checkpoint.pt and history.json
           resume:str=None, # checkpoint to continue from
           init:str=None, # a shipped model's name (e.g. cats64), model file or checkpoint to start the generator from
@@ -133,7 +134,7 @@ def train(data:str=HUB_NAME, # Hub dataset name, `.parquet` file or image folder
     from cat_inpaint.recipes import get_recipe
     from cat_inpaint.checkpoint import check_resume
     from cat_inpaint.training import fit, dist_info, VAL_SUBSET
-    r = get_recipe(recipe, batch_size=batch_size, criterion=criterion)
+    r = get_recipe(recipe, batch_size=batch_size, criterion=criterion, adv_weight=adv_weight)
     ck = Path(out)/"checkpoint.pt"
     if ck.exists() and not (resume and Path(resume).resolve() == ck.resolve()): raise FileExistsError(f"{ck} exists; choose another --out or pass --resume {ck}")
     if resume: check_resume(resume, r)  # before any photo is decoded
@@ -153,7 +154,7 @@ PRECISIONS = ("auto", "bf16", "fp16", "fp32") # `training.PRECISIONS`, repeated 
 
 train_cli = Script(train, "cat_inpaint_train", choices={"recipe": _recipes, "criterion": _criteria, "precision": PRECISIONS},
                    checks={"epochs": at_least(1), "max_steps": at_least(1), "minutes": above(0), "batch_size": at_least(1),
-                           "size": at_least(16), "eval_every": above(0), "save_every": above(0), "device": DEVICE})
+                           "size": at_least(16), "adv_weight": at_least(0), "eval_every": above(0), "save_every": above(0), "device": DEVICE})
 
 # %% ../nbs/18_cli.ipynb #93009a05
 def evaluate(checkpoint:str="default", # shipped models (default, cats64), checkpoint.pt or .safetensors files, comma-separated

@@ -12,7 +12,8 @@ from .core import Configured
 from .fills import detail  # the split the two-band generator uses too
 
 # %% auto #0
-__all__ = ['DISCRIMINATORS', 'Discriminator', 'PatchDiscriminator', 'DetailDiscriminator', 'build_discriminator']
+__all__ = ['DISCRIMINATORS', 'Discriminator', 'hole_crops', 'GlobalLocalDiscriminator', 'PatchDiscriminator',
+           'DetailDiscriminator', 'build_discriminator']
 
 # %% ../nbs/06_discriminator.ipynb #0067ec42
 def _conv_pool_relu_bn(cin, cout):
@@ -29,6 +30,51 @@ class Discriminator(Configured, nn.Module):
         self.head = nn.Sequential(nn.Linear(512, 512), nn.ReLU(), nn.Linear(512, 512), nn.ReLU(), nn.Linear(512, 256),
                                   nn.ReLU(), nn.Linear(256, 10), nn.ReLU(), nn.Linear(10, 1), nn.Sigmoid())
     def forward(self, x, masks=None): return self.head(self.features(x))  # it judges the whole image; `masks` only for a common signature
+    def features_and_score(self, x, masks=None) -> tuple:
+        "`(probability, [the four blocks' feature maps])`: the verdict and what it rests on (for feature matching)."
+        return _run_blocks(self.features, x, self.head)
+
+def _run_blocks(layers:nn.Sequential, x, head:nn.Module|None=None) -> tuple:
+    "Run `layers` then `head` on `x`; `(output, [the output of each BatchNorm])`: the features a block ends with."
+    maps = []
+    for layer in layers:
+        x = layer(x)
+        if isinstance(layer, nn.BatchNorm2d): maps.append(x)
+    return (head(x) if head is not None else x), maps
+
+# %% ../nbs/06_discriminator.ipynb #4aa6cc16
+def _edges_centre(hit:torch.Tensor, side:int) -> torch.Tensor:
+    "First index of a `side`-long window centred on the `True` run of each row of `hit` `(N, L)`, kept inside `L` (centred if none)."
+    n = hit.shape[1]; idx = torch.arange(n, device=hit.device).expand_as(hit)
+    lo, hi = torch.where(hit, idx, n).amin(1), torch.where(hit, idx, -1).amax(1)
+    c = torch.where(lo <= hi, (lo + hi + 1) // 2, torch.full_like(lo, n // 2))
+    return (c - side // 2).clamp(0, n - side)
+
+def hole_crops(x:torch.Tensor, # `(N, C, H, W)` images
+               masks:torch.Tensor, # `(N, 1, H, W)`, 1 = hole
+               side:int) -> torch.Tensor: # the crop's side, pixels
+    "`(N, C, side, side)`: each image cut to a square centred on its hole's bounding box, inside the image."
+    ys, xs = _edges_centre(masks.amax(-1)[:, 0] > 0, side), _edges_centre(masks.amax(-2)[:, 0] > 0, side)
+    return torch.stack([x[i, :, y:y + side, c:c + side] for i, (y, c) in enumerate(zip(ys.tolist(), xs.tolist()))])
+
+class GlobalLocalDiscriminator(Configured, nn.Module):
+    "GLCIC's critic: the report's global network on the whole image beside a local one on `hole_crops`; features joined, one probability."
+    kind, gives = "glcic", "probability"
+    def __init__(self, crop:int=32): # side of the local network's crop around the hole, pixels
+        super().__init__(); self.crop = crop
+        self.global_blocks = nn.Sequential(*_conv_pool_relu_bn(3, 64), *_conv_pool_relu_bn(64, 128), *_conv_pool_relu_bn(128, 256),
+                                           *_conv_pool_relu_bn(256, 512), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(512, 512), nn.ReLU())
+        self.local_blocks = nn.Sequential(*_conv_pool_relu_bn(3, 64), *_conv_pool_relu_bn(64, 128), *_conv_pool_relu_bn(128, 256),
+                                          nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(256, 512), nn.ReLU())
+        self.head = nn.Sequential(nn.Linear(1024, 1), nn.Sigmoid())  # GLCIC's concatenation layer
+    def local(self, x, masks) -> torch.Tensor:
+        "The local network's features `(N, 512)`, from the crop around the hole alone."
+        return self.local_blocks(hole_crops(x, masks, self.crop))
+    def features_and_score(self, x, masks) -> tuple:
+        "`(probability, [the global then the local blocks' feature maps])`."
+        (g, gmaps), (l, lmaps) = _run_blocks(self.global_blocks, x), _run_blocks(self.local_blocks, hole_crops(x, masks, self.crop))
+        return self.head(torch.cat([g, l], 1)), gmaps + lmaps
+    def forward(self, x, masks): return self.head(torch.cat([self.global_blocks(x), self.local(x, masks)], 1))
 
 # %% ../nbs/06_discriminator.ipynb #6037fbeb
 class PatchDiscriminator(Configured, nn.Module):
@@ -56,7 +102,7 @@ class DetailDiscriminator(PatchDiscriminator):
     def forward(self, x, masks): return super().forward(detail(x, self.sigma), masks)
 
 # %% ../nbs/06_discriminator.ipynb #bc6e3857
-DISCRIMINATORS = {c.kind: c for c in (Discriminator, PatchDiscriminator, DetailDiscriminator)}
+DISCRIMINATORS = {c.kind: c for c in (Discriminator, PatchDiscriminator, DetailDiscriminator, GlobalLocalDiscriminator)}
 
 def build_discriminator(kind:str, # a key of `DISCRIMINATORS`
                         **kwargs) -> nn.Module: # its constructor's arguments

@@ -300,6 +300,7 @@ def ship_model(checkpoint, # training checkpoint of the model to ship
             "total_train_minutes": None if (t := minutes_behind(checkpoint, detail_from)) is None else round(t, 1), # with the runs it started from
             **({"detail_from": str(detail_from), "sigma": sigma, "mirror": mirror} if detail_from is not None else {}),
             "images_per_s": round(seen / max(h["train_seconds"], 1e-9), 1), "machine": f"{platform.machine()} CPU, {torch.get_num_threads()} threads",
+            "precision": h.get("precision", "fp32"),  # runs from before `precision` trained in fp32
             "command": command, "test_metrics": rows, "validation_curve": h["curve"]}
     if native_eval: card["test_metrics_native"] = json.loads(Path(native_eval).read_text())["results"]
     card = {k: v for k, v in card.items() if v is not None}  # no `init` for a run from scratch

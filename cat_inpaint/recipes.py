@@ -26,7 +26,7 @@ class Recipe:
     name:str
     generator:str="report" # a kind of `GENERATORS`: `report` (`Generator`) or `unet` (`UNetGenerator`)
     generator_args:dict=field(default_factory=dict) # the generator's constructor arguments, e.g. `{"prefill": "biharmonic"}`
-    discriminator:str|None="report" # a kind of `DISCRIMINATORS`: `report` (global), `patch` (PatchGAN) or `detail` (PatchGAN on fine detail); or None
+    discriminator:str|None="report" # a kind of `DISCRIMINATORS`: `report` (global), `glcic` (global + local), `patch` (PatchGAN) or `detail` (PatchGAN on fine detail); or None
     criterion:str="bce" # adversarial criterion: `bce`, `l1`, `l2`, `huber` (report critic's sigmoid) or `hinge` (patch scores)
     adv_weight:float=1.0 # weight of the adversarial loss in the generator's loss
     rec_weight:float=0.0 # weight of the hole reconstruction loss
@@ -43,6 +43,7 @@ class Recipe:
     flip:bool=False # mirror half of each batch left-right
     decay:bool=False # lower the learning rate linearly to 10% over the last 30% of the run
     clip_grad:float=0.0 # if > 0, clip the generator's gradient norm to this (a guard against the rare huge step)
+    fm_weight:float=0.0 # weight of feature matching: L1 between the critic's feature maps of the composite and of the photo (pix2pixHD)
     ema:float=0.0 # if > 0, also keep an exponential moving average of the generator's weights with this decay; it is the one evaluated and shipped
 
     def __post_init__(self):
@@ -60,6 +61,8 @@ class Recipe:
         if any(s % 4 or not 16 <= s <= self.size for s in (self.size, *self.sizes)):
             raise ValueError(f"training sides must be multiples of 4 from 16 to size={self.size}, got {self.sizes or self.size}")
         if not 0 < self.crop <= 1: raise ValueError(f"crop must be in (0, 1], got {self.crop}")
+        if self.fm_weight and not hasattr(DISCRIMINATORS.get(self.discriminator), "features_and_score"):
+            raise ValueError(f"feature matching needs a critic that shows its features (report or glcic), not {self.discriminator}")
 
     @property
     def arch(self) -> dict:
@@ -74,6 +77,9 @@ _NATIVE = dict(generator="unet", generator_args={"prefill": "biharmonic"},
                **(_PREFILLED | dict(masks="native", size=128, sizes=(128, 128, 96, 64), crop=0.5, dogs=True, adv_weight=0.01, lr_g=2e-4)))
 RECIPES = {r.name: r for r in [
     Recipe("seed"),
+    Recipe("seed_glcic", discriminator="glcic"),  # the report's next step: GLCIC's global + local critic
+    Recipe("seed_hybrid", rec_weight=1.0, rec_loss="l2", adv_weight=0.0004),  # GLCIC's reconstruction + adversarial mix
+    Recipe("seed_fm", fm_weight=10.0),  # adversarial + the critic's features as a perceptual loss
     Recipe("seed_l1", rec_weight=1.0, adv_weight=0.01, **(_MODERN | dict(lr_g=2e-4, lr_d=2e-4))),
     Recipe("unet_l1", generator="unet", discriminator=None, rec_weight=1.0, adv_weight=0.0, **_MODERN),
     Recipe("unet_patch", generator="unet", discriminator="patch", criterion="hinge", rec_weight=1.0, adv_weight=0.01, **_MODERN),

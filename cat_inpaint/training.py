@@ -9,12 +9,13 @@ from dataclasses import dataclass
 from pathlib import Path
 import numpy as np, torch
 from torch import nn
+import torch.nn.functional as F
 import torch.distributed as dist
 from PIL import Image
 from torch.nn.parallel import DistributedDataParallel as DDP
 from torch.optim.lr_scheduler import LambdaLR
 from tqdm.auto import tqdm
-from .core import default_device, eval_mode, atomic_write
+from .core import default_device, eval_mode, atomic_write, remove_stale_temps
 from .data import TensorBatches, show_rows, to_float
 from .masks import MASKS, EVAL_SETTINGS, create_masks, mask_images, composite, eval_masks
 from .metrics import hole_psnr
@@ -26,8 +27,9 @@ from .checkpoint import TrainState, new_state, resume_state, warm_start, save_ru
 
 # %% auto #0
 __all__ = ['PRECISIONS', 'VAL_SUBSET', 'DECAY_START', 'DECAY_FLOOR', 'SAMPLES', 'show_fill', 'train', 'frozen', 'amp_dtype',
-           'native_bf16', 'precision_dtype', 'precision_name', 'train_step', 'BatchMasks', 'dist_info', 'val_psnr',
-           'Budget', 'lr_at', 'budget_for', 'Clock', 'sample_grid', 'FitResult', 'Run', 'fit', 'smooth', 'plot_losses']
+           'native_bf16', 'precision_dtype', 'precision_name', 'feature_matching', 'train_step', 'BatchMasks',
+           'dist_info', 'val_psnr', 'Budget', 'lr_at', 'budget_for', 'Clock', 'sample_grid', 'FitResult', 'Run', 'fit',
+           'smooth', 'plot_losses']
 
 # %% ../nbs/11_training.ipynb #856228c6
 def show_fill(g, masked, truth, n=4):
@@ -107,6 +109,12 @@ def precision_name(dtype:torch.dtype|None) -> str:
     "`bf16`, `fp16` or `fp32`: how a run's results and model card name the precision it trained in."
     return {torch.bfloat16: "bf16", torch.float16: "fp16", None: "fp32"}[dtype]
 
+def feature_matching(critic:nn.Module, fake_maps:list, # the critic; its feature maps of the composites
+                     truth:torch.Tensor, masks:torch.Tensor, cast=contextlib.nullcontext) -> torch.Tensor: # photos, holes; autocast context
+    "Mean L1 distance between the critic's feature maps of the composites and of the photos (pix2pixHD's feature matching)."
+    with torch.no_grad(), cast(): real_maps = critic.features_and_score(truth, masks)[1]
+    return sum(F.l1_loss(f.float(), r.float()) for f, r in zip(fake_maps, real_maps)) / len(real_maps)
+
 def train_step(g, d, opt_g, opt_d, # models (`d`, `opt_d` None without a critic) and their optimisers
                truth:torch.Tensor, masks:torch.Tensor, # `(N, 3, H, W)` photos, `(N, 1, H, W)` holes
                recipe:Recipe, d_for_g=None, # `d_for_g`: critic used in the generator's update (unwrapped under DDP)
@@ -126,10 +134,11 @@ def train_step(g, d, opt_g, opt_d, # models (`d`, `opt_d` None without a critic)
     loss_g = filled.new_zeros(())
     if recipe.rec_weight:
         rec = reconstruction_loss(recipe.rec_loss, filled, truth, masks); loss_g = loss_g + recipe.rec_weight * rec; logs["rec"] = rec.item()
-    if d is not None and recipe.adv_weight:
+    if d is not None and (recipe.adv_weight or recipe.fm_weight):
         critic = d_for_g or d
-        with frozen(critic), cast(): fake = critic(filled, masks)
-        adv = criterion.generator(fake.float(), masks); loss_g = loss_g + recipe.adv_weight * adv; logs["adv"] = adv.item()
+        with frozen(critic), cast(): fake, maps = critic.features_and_score(filled, masks) if recipe.fm_weight else (critic(filled, masks), None)
+        if recipe.adv_weight: adv = criterion.generator(fake.float(), masks); loss_g = loss_g + recipe.adv_weight * adv; logs["adv"] = adv.item()
+        if recipe.fm_weight: fm = feature_matching(critic, maps, truth, masks, cast); loss_g = loss_g + recipe.fm_weight * fm; logs["fm"] = fm.item()
     sc.scale(loss_g).backward()
     if recipe.clip_grad: sc.unscale_(opt_g); nn.utils.clip_grad_norm_(g.parameters(), recipe.clip_grad)
     sc.step(opt_g); sc.update(); logs["g"] = loss_g.item()
@@ -380,6 +389,8 @@ def fit(recipe:Recipe, train_images:torch.Tensor, # recipe; uint8 `(N, 3, H, W)`
         keep:bool=False, # with `out` and `eval_every`, also keep each evaluation's checkpoint as `checkpoint-STEP.pt`
         progress:bool=True) -> FitResult:
     "Train `recipe` on `train_images`; the trained models and the history (losses, validation curve, speed)."
+    if out is not None and dist_info()[0] == 0:
+        for folder in (Path(out), Path(out)/"samples"): remove_stale_temps(folder)  # what a run killed mid-save left (up to a checkpoint's size)
     run = _set_up(recipe, train_images, device, seed, resume, init, (epochs, max_steps, minutes), precision, amp)
     report = _Report(run, out, val_images, eval_every, save_every, keep, tensorboard, progress)
     try:

@@ -182,3 +182,19 @@ def test_jpeg_to_png_keeps_xmp_and_comment_and_png_keeps_itxt_language(tmp_path,
     chelsea().save(tmp_path / "c.jpg", quality=90, comment=b"kept")
     save_photo(inp(tmp_path / "c.jpg", (10, 10, 40, 40)), tmp_path / "c2.jpg")
     assert Image.open(tmp_path / "c2.jpg").info["comment"] == b"kept"
+
+def test_resume_clears_a_killed_save(tmp_path, toy):
+    "A training run killed while saving leaves `.checkpoint.pt.tmpPID`; --resume removes it, and records the precision it trained in."
+    import json
+    from cat_inpaint.cli import train_cli
+    from cat_inpaint.checkpoint import load_checkpoint
+    out, args = tmp_path / "run", ["--data", toy, "--recipe", "seed", "--batch-size", 4, "--cache-dir", ""]
+    p = run_here(train_cli, *args, "--max-steps", 1, "--out", out, "--precision", "fp32")
+    assert p.returncode == 0, p.stderr
+    assert json.loads(p.stdout.splitlines()[-1])["precision"] == "fp32"
+    (out / f".checkpoint.pt.tmp{_dead_pid()}").write_bytes(bytes(1000))
+    p = run_here(train_cli, *args, "--max-steps", 2, "--out", out, "--resume", out / "checkpoint.pt", "--precision", "bf16")
+    assert p.returncode == 0, p.stderr
+    assert sorted(f.name for f in out.iterdir() if f.name.startswith(".")) == []
+    assert load_checkpoint(out / "checkpoint.pt")["history"]["precision"] == "bf16"
+    one_line_error(run_here(train_cli, *args, "--max-steps", 1, "--out", tmp_path / "r2", "--precision", "fp8"), "cat_inpaint_train", "--precision")

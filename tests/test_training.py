@@ -30,3 +30,11 @@ def test_fit_leaves_the_callers_random_numbers_alone(toy):
     torch.manual_seed(123); expected = torch.rand(3)
     torch.manual_seed(123); training.fit(get_recipe("seed", batch_size=4), imgs, max_steps=1, seed=7, progress=False)
     assert torch.equal(torch.rand(3), expected)
+
+@pytest.mark.parametrize("name,key", [("seed_glcic", "d"), ("seed_hybrid", "rec"), ("seed_fm", "g")])
+def test_next_steps_learn(toy, name, key):
+    "The report's next steps, 30 steps on one batch of 4 at 10x the report's rate: GLCIC's critic learns to tell, the hybrid's hole error and the feature-matched generator's loss fall."
+    imgs = cached_split(str(toy), "train", 64)[:4]
+    h = training.fit(get_recipe(name, batch_size=4, lr_g=1e-3, lr_d=1e-3), imgs, max_steps=30, progress=False).history
+    first, last = sum(h[key][:5]) / 5, sum(h[key][-5:]) / 5
+    assert last < 0.9 * first, (name, key, first, last)
