@@ -12,10 +12,17 @@ from torch import nn
 from PIL import Image
 
 # %% auto #0
-__all__ = ['RESULTS', 'default_device', 'seed_everything', 'eval_mode', 'atomic_write', 'remove_stale_temps', 'float_range',
-           'to_rgb', 'saved_result', 'page_figures', 'Configured']
+__all__ = ['RESULTS', 'cpu_model', 'default_device', 'seed_everything', 'eval_mode', 'atomic_write', 'remove_stale_temps',
+           'float_range', 'to_rgb', 'saved_result', 'page_figures', 'Configured']
 
 # %% ../nbs/00_core.ipynb #33c9191e
+def cpu_model() -> str:
+    "This machine's CPU as its maker names it (e.g. `AMD EPYC 9B45`), for results that depend on it."
+    try: names = [l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines() if l.startswith("model name")]
+    except OSError: names = []
+    import platform
+    return (names[0] if names else platform.processor() or platform.machine()) + f", {os.cpu_count()} cores"
+
 def default_device() -> torch.device:
     "The best available device: CUDA, then Apple's MPS, then the CPU."
     if torch.cuda.is_available(): return torch.device("cuda")

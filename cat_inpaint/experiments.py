@@ -8,18 +8,24 @@ import json
 from pathlib import Path
 import numpy as np, torch
 import matplotlib.pyplot as plt
-from .core import RESULTS
+from PIL import Image
+from .core import RESULTS, atomic_write, cpu_model
+from torch import nn
+from torch.utils.data import DataLoader, TensorDataset
 from .data import to_float, show_rows
-from .masks import eval_masks, mask_images, NATIVE_SETTINGS
-from .pretrained import fill, load_generator
+from .masks import eval_masks, mask_images, create_masks, NATIVE_SETTINGS
+from .pretrained import fill, load_generator, generator_from_checkpoint
 from .removal import Inpainter, removal_inpainter
-from .evaluation import evaluate_methods, inpaint_biharmonic
+from .evaluation import evaluate_methods, evaluate_report, inpaint_biharmonic, inpaint_telea, model_inpainter
+from .discriminator import build_discriminator
+from .checkpoint import load_checkpoint
 from .recipes import get_recipe
 from .losses import REPORT_CRITERIA
 from .training import fit
 
 # %% auto #0
-__all__ = ['compare_criteria', 'criteria_grid', 'load_curves', 'point_at', 'ablation_rows', 'plot_time_to_quality',
+__all__ = ['GRID_PHOTOS', 'compare_criteria', 'criteria_grid', 'epoch_means', 'report_test_losses', 'summarise_report_run',
+           'grid_image', 'report_runs', 'load_curves', 'point_at', 'ablation_rows', 'plot_time_to_quality',
            'gain_per_doubling', 'removal_margins']
 
 # %% ../nbs/16_experiments.ipynb #11a0dd49
@@ -34,6 +40,69 @@ def criteria_grid(results:dict, images:torch.Tensor, n:int=5): # `FitResult`s fr
     x = to_float(images[:n]); m = eval_masks("centre", n); masked = mask_images(x, m)
     rows = {"masked input": masked} | {c.upper(): fill(r.generator, masked, m) for c, r in results.items()}
     return show_rows(rows | {"ground truth": x}, n=n)
+
+# %% ../nbs/16_experiments.ipynb #ee884ad2
+def epoch_means(xs:list, # per-step values
+                steps_per_epoch:int) -> list:
+    "The mean of `xs` over each whole epoch."
+    return [float(np.mean(xs[i * steps_per_epoch:(i + 1) * steps_per_epoch])) for i in range(len(xs) // steps_per_epoch)]
+
+def report_test_losses(g:nn.Module, d:nn.Module, images:torch.Tensor, # generator, critic; uint8 test photos
+                       n_batches:int=10, batch_size:int=8, seed:int=0) -> dict:
+    "The report's test-set losses (`evaluate_report`) on `n_batches` shuffled batches of `batch_size` of `images`, centre hole."
+    x = to_float(images); m = create_masks(len(x), size=x.shape[-1])
+    loader = DataLoader(TensorDataset(mask_images(x, m), x), batch_size=batch_size, shuffle=True, generator=torch.Generator().manual_seed(seed))
+    return evaluate_report(g, d, loader, n_batches)
+
+def _critic(ck:dict) -> nn.Module:
+    "The critic of a loaded training checkpoint."
+    d = build_discriminator(ck["recipe"].discriminator); d.load_state_dict(ck["d"]); return d.eval()
+
+def summarise_report_run(checkpoint, # a training checkpoint of a report-loop run
+                         test_images:torch.Tensor, # uint8 test cats at the run's size
+                         steps_per_epoch:int) -> dict: # steps in one pass over the training cats
+    "One run as `report-runs.json` keeps it: its recipe, epochs, per-epoch losses, and its test scores."
+    ck = load_checkpoint(checkpoint); r, h = ck["recipe"], ck["history"]; g = generator_from_checkpoint(ck)
+    test = report_test_losses(g, _critic(ck), test_images)
+    row = evaluate_methods({r.name: model_inpainter(g)}, test_images, ["centre"], perceptual=True)[0]
+    return {"recipe": r.name, "criterion": r.criterion, "discriminator": r.discriminator, "rec_weight": r.rec_weight, "rec_loss": r.rec_loss,
+            "adv_weight": r.adv_weight, "fm_weight": r.fm_weight, "epochs": ck["step"] // steps_per_epoch, "steps": ck["step"], "batch_size": r.batch_size,
+            "precision": h.get("precision", "fp32"), "train_minutes": round(h["train_seconds"] / 60, 1),
+            "epoch_d_loss": epoch_means(h["d"], steps_per_epoch), "epoch_g_loss": epoch_means(h["g"], steps_per_epoch),
+            "test": {"d_loss": test["discriminator"], "g_loss": test["generator"], "report_images": test["images"],
+                     **{k: row[k] for k in ("hole_psnr", "ssim", "haarpsi")}, "images": row["images"]}}
+
+# %% ../nbs/16_experiments.ipynb #3c748d24
+GRID_PHOTOS = 5 # test cats in each of the report's grids
+
+def _fills(generators:dict, images:torch.Tensor) -> dict:
+    "Row title -> float fills of the first `GRID_PHOTOS` of `images` with the centre hole: the masked input, each generator's, the truth."
+    x = to_float(images[:GRID_PHOTOS]); m = eval_masks("centre", len(x)); masked = mask_images(x, m)
+    return {"masked input": masked} | {k: fill(g, masked, m) for k, g in generators.items()} | {"ground truth": x}
+
+def grid_image(rows:dict) -> np.ndarray:
+    "uint8 `(H, W, 3)`: each row's photos side by side, rows one under another, a 2-pixel white gap between photos."
+    pad = lambda t: torch.nn.functional.pad(t, (1, 1, 1, 1), value=1.0)
+    lines = [torch.cat([pad(im) for im in r], -1) for r in rows.values()]
+    return (torch.cat(lines, -2).clamp(0, 1) * 255).round().byte().permute(1, 2, 0).numpy()
+
+def report_runs(runs:dict, # label -> training checkpoint (`bce` the report's main run; `bce_10`, `l1`, `l2`, `huber` at 10 epochs; next steps)
+                test_images:torch.Tensor, # uint8 test cats at 64 px
+                steps_per_epoch:int, # steps in one pass over the training cats
+                command:str, # the command that made the runs and this summary, kept in the file
+                out:str|Path|None=None) -> dict: # write the JSON here and the grids beside it as `report-grid-*.png` (default: the package's results)
+    "Summarise report-loop runs: each run's losses and test scores, the classical fills beside them, and the report's grids as images."
+    out = Path(out) if out is not None else RESULTS/"report-runs.json"
+    res = {"command": command, "machine": cpu_model(), "test_images": len(test_images),
+           "runs": {k: summarise_report_run(v, test_images, steps_per_epoch) for k, v in runs.items()},
+           "classical": evaluate_methods({"biharmonic": inpaint_biharmonic, "telea": inpaint_telea}, test_images, ["centre"], perceptual=True)}
+    gens = {k: generator_from_checkpoint(v) for k, v in runs.items()}
+    grids = {"test": ["bce"], "criteria": ["bce_10", "l1", "l2", "huber"], "next": ["bce_10"] + [k for k in runs if k.startswith("next_")]}
+    for name, keys in grids.items():
+        if all(k in gens for k in keys):
+            Image.fromarray(grid_image(_fills({k: gens[k] for k in keys}, test_images))).save(out.parent/f"report-grid-{name}.png", optimize=True)
+    with atomic_write(out) as tmp: tmp.write_text(json.dumps(res, indent=1) + "\n")
+    return res
 
 # %% ../nbs/16_experiments.ipynb #f45d9df0
 def load_curves(folder:str|Path|None=None, # default: the package's saved results
