@@ -11,17 +11,17 @@ import cv2, numpy as np, torch
 from PIL import Image
 from skimage import data as skdata
 from torch import nn
-from .core import seed_everything
+from .core import seed_everything, cpu_model
 from .data import CatDataset, cached_split, load_splits, TensorBatches
 from .masks import create_masks, mask_images
 from .generator import Generator, forward_flops
 from .discriminator import Discriminator
 from .recipes import RECIPES, get_recipe, build_models, build_optimizers, memory_format
-from .training import train, fit, BatchMasks
+from .training import train, fit, BatchMasks, native_bf16
 
 # %% auto #0
 __all__ = ['matmul_gflops', 'train_flops', 'wall_seconds', 'process_seconds', 'import_seconds', 'import_row',
-           'remove_process_row', 'run_row', 'seed_speedup', 'benchmark', 'bench_table']
+           'remove_process_row', 'run_row', 'seed_speedup', 'precision_speedup', 'benchmark', 'bench_table']
 
 # %% ../nbs/17_benchmarks.ipynb #b7aee8d2
 def matmul_gflops(n:int=1024, reps:int=20) -> float:
@@ -75,11 +75,12 @@ def _train_report(source, n):
     times = [_timed(run, 0, 1) for _ in range(n)]
     return {"images_per_s": 8 * n / sum(times), **_spread(times, 8), "gflop_per_image": train_flops(r, report_loop=True) / 1e9}
 
-def _train_recipe(source, n, name, cache_dir=None):
-    r = get_recipe(name); imgs = cached_split(source, "train", 64, cache_dir)
-    fit(r, imgs, max_steps=2, progress=False)  # warm-up (first-call allocations)
-    h = fit(r, imgs, max_steps=n, progress=False).history
-    return {"images_per_s": h["images_per_s"], **_spread(h["step_s"], r.batch_size), "batch_size": r.batch_size,
+def _train_recipe(source, n, name, cache_dir=None, precision="auto"):
+    r = get_recipe(name); imgs = cached_split(source, "train", r.size, cache_dir)
+    fit(r, imgs, max_steps=2, progress=False, precision=precision)  # warm-up (first-call allocations)
+    h = fit(r, imgs, max_steps=n, progress=False, precision=precision).history
+    return {"images_per_s": h["images_per_s"], **_spread(h["step_s"], r.batch_size), "batch_size": r.batch_size, "precision": h["precision"],
+            "s_per_step_median": float(np.median(h["step_s"])),
             "gflop_per_image": train_flops(r) / 1e9, "cached_images": len(imgs)}
 
 # %% ../nbs/17_benchmarks.ipynb #965784d4
@@ -154,9 +155,23 @@ def seed_speedup(source:str, # photos (parquet, folder or Hub name)
     "`fit`'s `seed` recipe against the report's loop: each round's two rows and the ratio of their median images per second."
     rounds = []
     for _ in range(repeats):
-        rep, rec = run_row("train_report", source=source, n=steps), run_row("train_recipe", source=source, n=steps, name="seed", cache_dir=cache_dir)
+        rep, rec = run_row("train_report", source=source, n=steps), run_row("train_recipe", source=source, n=steps, name="seed", cache_dir=cache_dir, precision="fp32")
         rounds.append({"report": rep["images_per_s_median"], "seed": rec["images_per_s_median"], "ratio": rec["images_per_s_median"] / rep["images_per_s_median"]})
     return {"steps": steps, "rounds": rounds, "worst_ratio": min(r["ratio"] for r in rounds), "machine": platform.processor() or platform.machine(), "threads": torch.get_num_threads()}
+
+# %% ../nbs/17_benchmarks.ipynb #b5ff1288
+def precision_speedup(source:str, # photos (parquet, folder or Hub name)
+                      recipes=("seed", "default"), # the report's loop, and the recipe the 64-px model trains with
+                      steps:int=20, # timed steps per row
+                      repeats:int=2, # rounds of fp32 and bf16, in turn
+                      cache_dir:str|None="~/.cache/cat_inpaint") -> dict:
+    "Seconds per training step in fp32 and in bf16 autocast, for each recipe, in fresh processes, in turn; with the CPU and whether it has bf16 natively."
+    rows = [run_row("train_recipe", source=source, n=steps, name=n, cache_dir=cache_dir, precision=p) for _ in range(repeats) for n in recipes for p in ("fp32", "bf16")]
+    best = lambda n, p: min(r["s_per_step_median"] for r in rows if r["name"] == n and r["precision"] == p)
+    flags = {k: bool(getattr(torch.cpu, f"_is_{k}_supported", lambda: False)()) for k in ("amx_tile", "avx512_bf16")}
+    return {"machine": cpu_model(), "native_bf16": native_bf16("cpu"), **flags, "threads": torch.get_num_threads(), "steps": steps, "rows": rows,
+            "summary": [{"recipe": n, "batch_size": get_recipe(n).batch_size, "fp32_s_per_step": best(n, "fp32"), "bf16_s_per_step": best(n, "bf16"),
+                         "speedup": best(n, "fp32") / best(n, "bf16")} for n in recipes]}
 
 # %% ../nbs/17_benchmarks.ipynb #f17accf6
 def benchmark(source:str, # photos (parquet, folder or Hub name)
