@@ -4,25 +4,28 @@
 
 # %% ../nbs/14_app.ipynb #71bc11fe
 from __future__ import annotations
-import io, math, os, subprocess, sys, tempfile, threading, time
+import io, math, os, re, subprocess, sys, tempfile, threading, time
 from contextlib import contextmanager
+from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
 import cv2, numpy as np
 from PIL import Image
 from fastcore.basics import patch
-from .photos import RemovalError, open_image, save_photo
+from .photos import RemovalError, open_image, save_photo, mask_box
+from .appserver import UPLOAD_MB
 from .removal import Inpainter
 
 # %% auto #0
-__all__ = ['MASK_PAINT', 'BUSY_AFTER', 'PAGE', 'MaskPainter', 'Host', 'ColabHost', 'current_host', 'saver', 'RemovalApp', 'serve']
+__all__ = ['MASK_PAINT', 'BUSY_AFTER', 'MaskPainter', 'Host', 'ColabHost', 'current_host', 'saver', 'page_helper', 'Step',
+           'RemovalApp']
 
 # %% ../nbs/14_app.ipynb #63eef1e1
 class MaskPainter:
     "A full-resolution mask painted through a downscaled preview: brush strokes and boxes in preview pixels."
     def __init__(self, size:tuple, # the photo's `(width, height)`
-                 preview:int=640): # longest side of the preview, pixels (never upscaled)
-        w, h = size; self.size, self.scale = (w, h), min(1.0, preview / max(w, h))
+                 preview:int=640): # longest side of the preview, pixels (a small photo is drawn larger, by whole pixels)
+        w, h = size; self.size, self.scale = (w, h), min(1.0, preview / max(w, h)) if max(w, h) >= preview / 2 else float(preview // max(w, h))
         self.preview_size = (max(1, round(w * self.scale)), max(1, round(h * self.scale)))
         self.mask = np.zeros((h, w), np.uint8)
 
@@ -31,26 +34,30 @@ class MaskPainter:
         w, h = self.size
         return (min(max(round((x + 0.5) / self.scale - 0.5), 0), w - 1), min(max(round((y + 0.5) / self.scale - 0.5), 0), h - 1))
 
-    def stroke(self, points:list, # preview `(x, y)` points along the brush's path
+    def stroke(self, points:list, # preview `(x, y)` points along the brush's path (beyond the photo's edge too)
                radius:float): # brush radius in preview pixels
-        "Paint a round brush of `radius` along `points` into the mask."
-        r, pts = max(1, round(radius / self.scale)), np.array([self.to_photo(*p) for p in points], np.int32)
-        (x0, y0), (x1, y1) = np.maximum(pts.min(0) - r, 0), pts.max(0) + r + 1  # work on the stroke's box, not the photo
-        box = self.mask[y0:y1, x0:x1]; path = np.zeros_like(box)
-        cv2.polylines(path, [pts - (x0, y0)], False, 1); path[pts[:, 1] - y0, pts[:, 0] - x0] = 1  # the centre line
-        box |= cv2.dilate(path, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1)))  # exactly `r` around it
+        "Paint a round brush of `radius` along `points` into the mask: only where it crosses the photo (the canvas around a photo is not the photo's edge)."
+        r = max(1, round(radius / self.scale)); (w, h) = self.size
+        pts = np.array([(round((x + 0.5) / self.scale - 0.5), round((y + 0.5) / self.scale - 0.5)) for x, y in points], np.int32)  # not clipped
+        (x0, y0), (x1, y1) = np.maximum(pts.min(0) - r, 0), np.minimum(pts.max(0) + r + 1, (w, h))  # the stroke's box, inside the photo
+        if x1 <= x0 or y1 <= y0: return  # a stroke wholly beside the photo
+        lo = pts.min(0) - r; path = np.zeros(tuple(pts.max(0) + r + 1 - lo)[::-1], np.uint8)  # the whole stroke, the photo or not
+        cv2.polylines(path, [pts - lo], False, 1); path[pts[:, 1] - lo[1], pts[:, 0] - lo[0]] = 1  # the centre line
+        path = cv2.dilate(path, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1)))  # exactly `r` around it
+        self.mask[y0:y1, x0:x1] |= path[y0 - lo[1]:y1 - lo[1], x0 - lo[0]:x1 - lo[0]]
 
     def box(self, x0:float, y0:float, x1:float, y1:float): # two opposite corners, preview pixels
         "Add the box between two preview corners, in any order, to the mask: every photo pixel the box's preview pixels cover."
         (x0, x1), (y0, y1) = sorted((x0, x1)), sorted((y0, y1))
-        lo, hi = (lambda v: max(math.floor(v / self.scale), 0)), (lambda v: math.ceil((v + 1) / self.scale))
-        self.mask[lo(y0):hi(y1), lo(x0):hi(x1)] = 1
+        lo, hi = (lambda v: max(math.floor(v / self.scale), 0)), (lambda v: max(math.ceil((v + 1) / self.scale), 0))
+        self.mask[lo(y0):hi(y1), lo(x0):hi(x1)] = 1  # slices stop at the photo's edge
 
     def clear(self): self.mask[:] = 0
 
     def preview(self, img:Image.Image) -> Image.Image:
-        "`img` at the preview's size."
-        return img if img.size == self.preview_size else img.resize(self.preview_size, Image.Resampling.LANCZOS)
+        "`img` at the preview's size (a small photo enlarged by whole pixels, so its pixels stay sharp squares)."
+        if img.size == self.preview_size: return img
+        return img.resize(self.preview_size, Image.Resampling.NEAREST if self.scale > 1 else Image.Resampling.LANCZOS)
 
     def overlay(self, colour:tuple=(255, 0, 0, 115)) -> np.ndarray: # RGBA of a masked preview pixel
         "The mask at the preview's size, as an RGBA image: `colour` on every preview pixel that covers a masked photo pixel."
@@ -59,27 +66,21 @@ class MaskPainter:
         return out
 
 # %% ../nbs/14_app.ipynb #bb562cc8
-def _first_upload(value) -> tuple:
-    "`(bytes, name)` of the first file of a `FileUpload` value (ipywidgets 7 dict or 8 tuple), or `(None, None)`."
-    items = list(value.values()) if isinstance(value, dict) else list(value)
-    return (bytes(items[0]["content"]), items[0].get("name") or items[0].get("metadata", {}).get("name")) if items else (None, None)
-
 class Host:
-    "Jupyter, JupyterLab or Voilà: ipywidgets' upload button, and downloads handed to the page from memory."
+    "Jupyter, JupyterLab or Voilà: the page's own photo picker (`page_helper`), and downloads handed to the page from memory."
     def enable_widgets(self): pass
-    def upload_widget(self, load): # `load(data, name)` is called with each uploaded photo
-        import ipywidgets as W
-        up = W.FileUpload(accept="image/*", description="Photo", icon="")  # no icon: its font comes from a CDN, missing offline
-        up.observe(lambda change: load(*_first_upload(change["new"])), names="value")
-        return up
+    def upload_widget(self, load, page): # `load(data, name)` is called with each photo; `page`, the app's `page_helper`
+        "The widget that picks a photo: here the page helper itself, which reads the file in the browser and refuses one that is too large."
+        return page
     def download(self, saver, name:str, data:bytes, mime:str): saver.save(name, data, mime)
 
 class ColabHost(Host):
     "Colab: its custom widget manager, its own upload dialog (any size) and its download."
     def enable_widgets(self):
         from google.colab import output; output.enable_custom_widget_manager()  # ipycanvas is a custom widget
-    def upload_widget(self, load):
+    def upload_widget(self, load, page):
         import ipywidgets as W
+        page.picker = False  # Colab's own dialog instead (no size limit there)
         button = W.Button(description="Upload photo")
         def pick(_):
             from google.colab import files
@@ -121,12 +122,96 @@ def saver():
             self.send({"name": name, "type": mime, "id": f"{id(self)}-{time.time_ns()}"}, buffers=[data])
     return Saver()
 
+# %% ../nbs/14_app.ipynb #95f89350
+_PAGE_JS = """
+export default {
+  render({ model, el }) {
+    // a photo picker that says when a file is too large before sending a byte of it
+    const label = document.createElement("label"), input = document.createElement("input");
+    label.className = "cat-inpaint-pick"; label.textContent = "Choose photo";
+    Object.assign(input, { type: "file", accept: "image/*,.heic,.heif,.tif,.tiff" }); input.style.display = "none";
+    label.appendChild(input); el.appendChild(label);
+    input.addEventListener("change", async () => {
+      const f = input.files[0]; input.value = "";
+      if (!f) return;
+      const most = model.get("max_bytes");
+      if (f.size > most) { model.send({ event: "too_big", name: f.name, size: f.size }); return; }
+      model.send({ event: "file", name: f.name, size: f.size }, [await f.arrayBuffer()]);
+    });
+    const sync = () => { label.classList.toggle("disabled", model.get("disabled")); input.disabled = model.get("disabled"); label.style.display = model.get("picker") ? "" : "none"; };
+    model.on("change:disabled", sync); model.on("change:picker", sync); sync();
+    // a reload or a closed tab with work on the page asks first; Voila's own handler (which ends the kernel) then waits for the answer
+    const cfg = JSON.parse(document.getElementById("jupyter-config-data")?.textContent || "{}");
+    const voila = Boolean(cfg.kernelId && document.getElementById("rendered_cells"));
+    const ask = (e) => { if (!model.get("dirty")) return; e.preventDefault(); e.returnValue = ""; if (voila) e.stopImmediatePropagation(); };
+    const gone = () => {  // leaving after all: end this page's kernel, as Voila would have
+      if (!voila || !model.get("dirty")) return;
+      const body = new FormData(); body.append("_xsrf", (document.cookie.match("\\\\b_xsrf=([^;]*)\\\\b") || [])[1] || "");
+      navigator.sendBeacon(`${cfg.baseUrl}voila/api/shutdown/${cfg.kernelId}`, body);
+    };
+    window.addEventListener("beforeunload", ask, { capture: true }); window.addEventListener("pagehide", gone);
+    // pressing a canvas focuses it (ipycanvas); focus it without scrolling the page under the pointer
+    if (!HTMLCanvasElement.prototype.__catInpaint) {
+      const focus = HTMLCanvasElement.prototype.focus;
+      HTMLCanvasElement.prototype.focus = function (o) { return focus.call(this, { ...(o || {}), preventScroll: true }); };
+      HTMLCanvasElement.prototype.__catInpaint = true;
+    }
+    return () => { window.removeEventListener("beforeunload", ask, { capture: true }); window.removeEventListener("pagehide", gone); };
+  }
+};
+"""
+_PAGE_CSS = """
+.cat-inpaint-pick { display: inline-block; padding: 0 12px; line-height: 28px; height: 28px; border-radius: 2px; cursor: pointer;
+  background: var(--jp-layout-color3, #e0e0e0); white-space: nowrap; font-size: var(--jp-widgets-font-size, 13px); }
+.cat-inpaint-pick.disabled { opacity: 0.5; cursor: default; }
+.cat-inpaint-app { max-width: 100%; }
+.cat-inpaint-app .widget-hbox { flex-wrap: wrap; gap: 4px; }
+.cat-inpaint-canvas { max-width: 100%; height: auto !important; aspect-ratio: 1 / 1; }
+.cat-inpaint-canvas canvas { width: 100% !important; height: auto !important; touch-action: none; }
+"""
+
+def page_helper(limit:int): # the largest photo the picker sends, bytes
+    "The app's page-side helper: a photo picker that refuses files over `limit` bytes by itself, a warning before a reload loses work, and focus without scrolling."
+    import anywidget, traitlets
+    class PageHelper(anywidget.AnyWidget):
+        _esm, _css = _PAGE_JS, _PAGE_CSS
+        max_bytes = traitlets.Int(limit).tag(sync=True)
+        dirty = traitlets.Bool(False).tag(sync=True)  # work on the page that a reload would lose
+        disabled = traitlets.Bool(False).tag(sync=True)
+        picker = traitlets.Bool(True).tag(sync=True)  # show the picker (False where the host has its own)
+    return PageHelper()
+
 # %% ../nbs/14_app.ipynb #56818f54
 MASK_PAINT = "rgba(255, 0, 0, 0.45)" # the stroke or box being drawn
 BUSY_AFTER = 0.3 # seconds of work before the page shows it (a quicker removal shows nothing in between)
 
 def _png_bytes(img:Image.Image) -> bytes:
     b = io.BytesIO(); img.save(b, format="PNG"); return b.getvalue()
+
+@dataclass
+class Step:
+    "One removal as Undo needs it: the box of the photo it changed, that box's pixels before, and what was removed (cropped the same way)."
+    box:tuple # `(x0, y0, x1, y1)` of the changed pixels
+    before:Image.Image # the photo's pixels in `box` before the removal
+    region:object # the removal's mask within `box`, or the sliders' box `(x0, y0, x1, y1)`
+    @classmethod
+    def between(cls, before:Image.Image, after:Image.Image, region) -> Step:
+        "The step from `before` to `after`: the bounding box of every pixel that differs (and of the mask), nothing more."
+        a, b = np.asarray(before), np.asarray(after); diff = a != b
+        if diff.ndim == 3: diff = diff.any(-1)
+        if isinstance(region, np.ndarray): diff = diff | (region > 0)
+        if not diff.any(): return cls((0, 0, 0, 0), before.crop((0, 0, 0, 0)), region)
+        ys, xs = mask_box(diff); box = (xs.start, ys.start, xs.stop, ys.stop)
+        return cls(box, before.crop(box), region[ys, xs].copy() if isinstance(region, np.ndarray) else region)
+    def undo(self, photo:Image.Image) -> Image.Image:
+        "`photo` (the removal's result) with the box's old pixels back: the photo before the removal, metadata and all."
+        out = photo.copy(); out.paste(self.before, self.box[:2]); return out
+    def mask(self, size:tuple) -> np.ndarray:
+        "The removal's mask on the whole photo of `(width, height)` `size`."
+        m = np.zeros(size[::-1], np.uint8)
+        if isinstance(self.region, np.ndarray): x0, y0, x1, y1 = self.box; m[y0:y1, x0:x1] = self.region
+        else: x0, y0, x1, y1 = self.region; m[y0:y1, x0:x1] = 1
+        return m
 
 def _canvas():
     "`ipycanvas`, or None where it is not installed (the app then uses box sliders)."
@@ -142,17 +227,19 @@ class RemovalApp:
                  host:Host|None=None): # where it runs (default: `current_host()`)
         import ipywidgets as W
         self.host = host or current_host(); self.host.enable_widgets()
-        self.inp, self.preview_side, self.photos, self.masks, self.painter = inpainter or Inpainter.from_pretrained(), preview, [], [], None
-        self.name, self._path, self.canvas, self.busy = None, [], None, False
+        self.inp, self.preview_side, self.photo, self.steps, self.painter = inpainter or Inpainter.from_pretrained(), preview, None, [], None
+        self.name, self._path, self.canvas, self.busy, self._worker = None, [], None, False, None
         self.tool = W.ToggleButtons(options=["brush", "box"], value="brush", style={"button_width": "60px"})
         self.radius = W.IntSlider(description="Brush", min=2, max=60, value=12)
         self.blend = W.Checkbox(description="Poisson blend", indent=False)
         self.buttons = {k: W.Button(description=k) for k in ("Remove", "Undo", "Clear mask", "Download")}
         self.buttons["Remove"].button_style = "primary"
-        for k, f in (("Remove", self.run), ("Undo", self.undo), ("Clear mask", self.clear), ("Download", self.download)):
+        for k, f in (("Remove", lambda: self.run(background=True)), ("Undo", self.undo), ("Clear mask", self.clear), ("Download", self.download)):
             self.buttons[k].on_click(lambda _, f=f: f())
-        self.status, self.saver = W.HTML("Load a photo to start."), saver()
-        self.upload = self.host.upload_widget(self.load)
+        for b in self.buttons.values(): b.disabled = True  # nothing to act on before a photo
+        self.status, self.saver, self.page = W.HTML("Load a photo to start."), saver(), page_helper(UPLOAD_MB * 10 ** 6)
+        self.page.on_msg(self._picked)
+        self.upload = self.host.upload_widget(self.load, self.page)
         ic = _canvas() if canvas else None
         self.sliders = {} if ic else {k: W.IntSlider(description=k, min=0, max=1, continuous_update=False) for k in ("x0", "y0", "x1", "y1")}
         if ic:
@@ -162,30 +249,48 @@ class RemovalApp:
             self.canvas.layout.width, self.canvas.layout.height = f"{preview}px", f"{preview}px"  # one preview pixel, one screen pixel: never stretched
             self.canvas.on_mouse_down(self._down); self.canvas.on_mouse_move(self._move)
             self.canvas.on_mouse_up(self._end); self.canvas.on_mouse_out(self._end)  # released outside: the stroke ends where it left
+            self.canvas.on_touch_start(lambda t: t and self._down(*t[0])); self.canvas.on_touch_move(lambda t: t and self._move(*t[0]))
+            self.canvas.on_touch_end(lambda t: self._path and self._end(*self._path[-1])); self.canvas.on_touch_cancel(lambda t: self._path and self._end(*self._path[-1]))
+            self.canvas.add_class("cat-inpaint-canvas")  # scaled to its column on a phone (the page's style); events map back to canvas pixels
             self.canvas.on_client_ready(self._redraw)  # a new page or view starts blank: draw it all again
             self.view = self.canvas
         else: self.view = W.Image(format="png")
         # the tools and the buttons above the photo: Remove stays in sight while painting
-        self.ui = W.VBox([W.HBox([self.upload, self.tool, self.radius, self.blend]) if ic else W.HBox([self.upload, self.blend, *self.sliders.values()]),
+        tools = [self.upload] + ([self.page] if self.upload is not self.page else [])
+        self.ui = W.VBox([W.HBox(tools + [self.tool, self.radius, self.blend]) if ic else W.HBox(tools + [self.blend, *self.sliders.values()]),
                           W.HBox(list(self.buttons.values())), self.status, self.view, self.saver])
+        self.ui.add_class("cat-inpaint-app")
 
     @property
-    def photo(self) -> Image.Image|None: return self.photos[-1] if self.photos else None
+    def removals(self) -> int: return len(self.steps)
 
 # %% ../nbs/14_app.ipynb #059e1db7
 @patch
 def load(self:RemovalApp, data:bytes|str|Path|None, # file contents, or a path to a photo
          name:str|None=None): # the file's name (a download is called after it)
     "Start over on a new photo: show its preview, clear the mask and the history."
-    if not data: return
+    if not data or self.busy: return
     try: img = open_image(io.BytesIO(data) if isinstance(data, bytes) else data)
-    except RemovalError as e: self.status.value = f"Cannot open it: {e}"; return
-    self.photos, self.masks, self.painter, self._path = [img], [], MaskPainter(img.size, self.preview_side), []
+    except RemovalError as e: self.status.value = f"Cannot open {_short(name) if name else 'it'}: {e}"; return
+    self.photo, self.steps, self.painter, self._path = img, [], MaskPainter(img.size, self.preview_side), []
     self.name = name or (None if isinstance(data, bytes) else Path(data).name)
+    for k in ("Remove", "Clear mask", "Download"): self.buttons[k].disabled = False
+    self.buttons["Undo"].disabled = True; self.page.dirty = False
     w, h = img.size
     for k, mx, v in (("x0", w, w // 3), ("y0", h, h // 3), ("x1", w, 2 * w // 3), ("y1", h, 2 * h // 3)):
         if k in self.sliders: self.sliders[k].max = mx; self.sliders[k].value = v
     self._redraw(); self.status.value = f"{w}x{h} photo loaded: paint over what should go, then Remove."
+
+def _short(name:str, most:int=60) -> str:
+    "A file name cut to `most` characters for a message."
+    return name if len(name) <= most else name[:most - 3] + "..."
+
+@patch
+def _picked(self:RemovalApp, _, msg:dict, buffers:list):
+    "A message from the page's picker: a photo's bytes, or a file too large to send."
+    if msg.get("event") == "too_big":
+        self.status.value = f"{_short(msg['name'])} is {msg['size'] / 1e6:.0f} MB; this page takes photos up to {UPLOAD_MB} MB (cat_inpaint_remove takes any size)"
+    elif msg.get("event") == "file" and buffers: self.load(bytes(buffers[0]), msg.get("name"))
 
 @patch
 def _redraw(self:RemovalApp, *_):
@@ -209,7 +314,7 @@ def _draw_mask(self:RemovalApp):
 # %% ../nbs/14_app.ipynb #4d6b2acc
 @patch
 def _down(self:RemovalApp, x, y):
-    if self.painter is None or self.busy: return
+    if self.painter is None or self.busy: return  # a press while a removal runs is dropped, not kept for after it
     if self._path: self._end(*self._path[-1])  # a stroke whose end never arrived
     self._path = [(x, y)]
     if self.tool.value == "brush" and self.canvas is not None:
@@ -239,25 +344,31 @@ def _end(self:RemovalApp, x, y):
     path, self._path = self._path, []
     if self.tool.value == "brush": self.painter.stroke(path + [(x, y)], self.radius.value)
     else: self.painter.box(*path[0], x, y)
-    self._draw_mask()
+    self.page.dirty = True; self._draw_mask()
 
 # %% ../nbs/14_app.ipynb #e9f16c4e
 @patch
 @contextmanager
 def _working(self:RemovalApp, doing:str): # what the status says, e.g. "Removing"
-    "Show work that takes longer than `BUSY_AFTER` seconds: buttons disabled and the seconds counted; nothing for quicker work."
+    "Work that takes longer than `BUSY_AFTER` seconds shows: every control disabled and the seconds counted; nothing for quicker work. Input is refused throughout (`busy`)."
     done, start, self.busy = threading.Event(), time.perf_counter(), True
-    keys = ("Remove", "Undo", "Clear mask", "Download")
+    controls, was = self._controls(), {}
     def show():
         if done.wait(BUSY_AFTER): return
-        for k in keys: self.buttons[k].disabled = True
+        for c in controls: was[c] = c.disabled; c.disabled = True
         while not done.is_set():
             self.status.value = f"{doing}… {time.perf_counter() - start:.0f} s"; done.wait(1.0)
     ticker = threading.Thread(target=show, daemon=True); ticker.start()
     try: yield
     finally:
-        done.set(); ticker.join(); self.busy = False
-        for k in keys: self.buttons[k].disabled = False  # a no-op (no message) where they were never disabled
+        done.set(); ticker.join()
+        for c, d in was.items(): c.disabled = d  # as they were (none touched after quick work: no flicker)
+        self.busy = False
+
+@patch
+def _controls(self:RemovalApp) -> list:
+    "Every control a person can use on the page."
+    return [*self.buttons.values(), self.tool, self.radius, self.blend, self.page, *self.sliders.values()] + ([self.upload] if self.upload is not self.page else [])
 
 @patch
 def region(self:RemovalApp):
@@ -267,62 +378,66 @@ def region(self:RemovalApp):
     return None
 
 @patch
-def run(self:RemovalApp):
+def run(self:RemovalApp, background:bool=False): # work in a thread, so that what the page sends meanwhile is refused at once, not queued (the Remove button)
     "Remove the chosen region from the current photo; the result becomes the photo the next removal starts from."
+    if self.busy: return  # a second click while one runs: dropped
     if self.photo is None: self.status.value = "Upload a photo first."; return
     if (region := self.region()) is None: self.status.value = "Paint over what should go first."; return
-    start = time.perf_counter()
+    self.busy = True  # at once: the worker's own flag comes a moment later
+    if not background: return self._remove(region)
+    self._worker = threading.Thread(target=self._remove, args=(region,), daemon=True); self._worker.start()
+
+@patch
+def wait(self:RemovalApp):
+    "Wait for a removal started with `run(background=True)`."
+    if self._worker is not None: self._worker.join()
+
+@patch
+def _remove(self:RemovalApp, region):
+    "The removal itself, and the undo step it keeps: only the box of pixels it changed, as they were."
+    start, before = time.perf_counter(), self.photo
     try:
-        with self._working(f"Removing from the {self.photo.width}x{self.photo.height} photo"):
-            out = self.inp(self.photo, region, blend="poisson" if self.blend.value else None)
-    except RemovalError as e: self.status.value = f"Cannot remove: {e}"; return
-    self.photos.append(out); self.masks.append(region); self.painter.clear(); self._redraw()
-    self.status.value = f"Removed in {time.perf_counter() - start:.1f} s ({len(self.photos) - 1} so far). Paint the next one, Undo, or Download."
+        with self._working(f"Removing from the {before.width}x{before.height} photo"):
+            out = self.inp(before, region, blend="poisson" if self.blend.value else None)
+            self.steps.append(Step.between(before, out, region))
+    except RemovalError as e: self.status.value = f"Cannot remove: {e}"; self.busy = False; return
+    self.photo = out; self.painter.clear(); self._redraw(); self.buttons["Undo"].disabled = False; self.page.dirty = True
+    self.status.value = f"Removed in {time.perf_counter() - start:.1f} s ({self.removals} so far). Paint the next one, Undo, or Download."
 
 @patch
 def undo(self:RemovalApp):
     "Step back to the photo before the last removal."
-    if len(self.photos) < 2: self.status.value = "Nothing to undo."; return
-    self.photos.pop(); self.masks.pop(); self.painter.clear(); self._redraw(); self.status.value = f"Undone ({len(self.photos) - 1} removals left)."
+    if self.busy: return
+    if not self.steps: self.status.value = "Nothing to undo."; return
+    self.photo = self.steps.pop().undo(self.photo); self.painter.clear(); self._redraw()
+    self.buttons["Undo"].disabled = not self.steps; self.page.dirty = bool(self.steps)
+    self.status.value = f"Undone ({self.removals} removals left)."
 
 @patch
 def clear(self:RemovalApp):
     "Forget the painted mask."
-    if self.painter is None: return
+    if self.painter is None or self.busy: return
     self.painter.clear(); self._path = []; self._draw_mask(); self.status.value = "Mask cleared: paint over what should go."
 
 # %% ../nbs/14_app.ipynb #b9bd4749
 @patch
 def result_name(self:RemovalApp) -> str:
-    "The download's file name: the photo's own with `-removed`, in its own format (PNG where it had none)."
+    "The download's file name: the photo's own with `-removed`, in its own format (PNG where it had none); letters, digits, `-_.` only, and short."
     stem, suffix = (Path(self.name).stem, Path(self.name).suffix.lower()) if self.name else ("photo", "")
+    stem = re.sub(r"[^\w.-]+", "_", stem, flags=re.ASCII).strip("._")[:80] or "photo"  # any file system takes it, whatever the upload was called
     return f"{stem}-removed{suffix if Image.registered_extensions().get(suffix) in Image.SAVE else '.png'}"
 
 @patch
 def download(self:RemovalApp, path:str|Path|None=None): # also save it here (the browser gets it either way)
     "Hand the current photo to the browser as a file, at full resolution and stored the way it came (and save it to `path`)."
     if self.photo is None: self.status.value = "Upload a photo first."; return
+    if self.busy: return
     name = self.result_name()
     try:
-        with tempfile.TemporaryDirectory() as d: data = save_photo(self.photo, Path(d)/name).read_bytes()  # this session's own folder
+        with tempfile.TemporaryDirectory() as d:  # this session's own folder, never named to the page
+            try: data = save_photo(self.photo, Path(d)/name).read_bytes()
+            except RemovalError as e: raise RemovalError(str(e).replace(str(Path(d)/name), name).replace(d, "")) from None
         if path is not None: save_photo(self.photo, path)
     except RemovalError as e: self.status.value = f"Cannot save it: {e}"; return
     self.host.download(self.saver, name, data, Image.MIME.get(Image.registered_extensions()[Path(name).suffix], "application/octet-stream"))
     self.status.value = f"Downloading {name} ({len(data) / 1e6:.1f} MB)" + (f"; saved {path}." if path else ".")
-
-# %% ../nbs/14_app.ipynb #6887c6f3
-PAGE = Path(str(files("cat_inpaint")))/"app.ipynb" # the notebook Voilà serves: shipped in the package (found from any folder)
-
-def serve(port:int=8866, # the page's port, on 127.0.0.1
-          model:str="default", # a shipped model's name or a `.safetensors` / checkpoint file
-          browser:bool=False) -> int: # also open the page in this computer's browser
-    "Serve the removal app as a web page at `http://127.0.0.1:port/` with Voilà until interrupted; Voilà's exit status."
-    import importlib.util
-    from cat_inpaint.pretrained import SHIPPED
-    if importlib.util.find_spec("voila") is None: raise RemovalError('the web page needs Voilà: pip install "cat-inpaint[app]"')
-    if model not in SHIPPED and not Path(model).expanduser().is_file(): raise RemovalError(f"no such model: {model} (a shipped name: {', '.join(SHIPPED)}, or a file)")
-    cmd = [sys.executable, "-m", "voila", str(PAGE), f"--port={port}", "--Voila.ip=127.0.0.1", "--show_tracebacks=False", "--theme=light"]
-    env = os.environ | {"CAT_INPAINT_MODEL": model if model in SHIPPED else str(Path(model).expanduser().resolve())}
-    print(f"the removal app: http://127.0.0.1:{port}/ (Ctrl-C stops it)", file=sys.stderr, flush=True)
-    try: return subprocess.call(cmd + ([] if browser else ["--no-browser"]), env=env)
-    except KeyboardInterrupt: return 0

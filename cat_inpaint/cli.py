@@ -315,9 +315,14 @@ bench_cli = Script(bench, "cat_inpaint_bench", checks={"steps": at_least(1), "im
 # %% ../nbs/18_cli.ipynb #0b9188c2
 def app(port:int=8866, # the page's port, on 127.0.0.1
         model:str="default", # a shipped model's name (default, cats64) or a `.safetensors` / checkpoint file
-        browser:bool=False): # also open the page in this computer's browser
-    "Serve the removal app as a web page on 127.0.0.1 until Ctrl-C."
-    from cat_inpaint.app import serve
-    return serve(port, model, browser)
+        browser:bool=False, # also open the page in this computer's browser
+        token:str=None, # the secret the page's address carries (default: a new random one each start)
+        allow_hosts:str="", # RISK: other names (e.g. this computer's on a network) whose requests are answered; anyone who can reach it with the token can use the page
+        ip:str="127.0.0.1", # RISK: the address to listen on; 0.0.0.0 opens the page to every network this computer is on
+        max_pages:int=None, # pages open at once (default: as this computer's memory allows); more get a busy page
+        cull_minutes:float=10): # a closed page's kernel ends after this many idle minutes
+    "Serve the removal app as a web page on 127.0.0.1, behind a token, until Ctrl-C."
+    from cat_inpaint.appserver import serve  # light: no torch in the launcher, which becomes Voilà
+    return serve(port, model, browser, token, allow_hosts, ip, max_pages, cull_minutes)
 
-app_cli = Script(app, "cat_inpaint_app", checks={"port": between(1, 65535)})
+app_cli = Script(app, "cat_inpaint_app", checks={"port": between(1, 65535), "max_pages": at_least(1), "cull_minutes": above(0)})

@@ -77,9 +77,6 @@ _NATIVE = dict(generator="unet", generator_args={"prefill": "biharmonic"},
                **(_PREFILLED | dict(masks="native", size=128, sizes=(128, 128, 96, 64), crop=0.5, dogs=True, adv_weight=0.01, lr_g=2e-4)))
 RECIPES = {r.name: r for r in [
     Recipe("seed"),
-    Recipe("seed_glcic", discriminator="glcic"),  # the report's next step: GLCIC's global + local critic
-    Recipe("seed_hybrid", rec_weight=1.0, rec_loss="l2", adv_weight=0.0004),  # GLCIC's reconstruction + adversarial mix
-    Recipe("seed_fm", fm_weight=10.0),  # adversarial + the critic's features as a perceptual loss
     Recipe("seed_l1", rec_weight=1.0, adv_weight=0.01, **(_MODERN | dict(lr_g=2e-4, lr_d=2e-4))),
     Recipe("unet_l1", generator="unet", discriminator=None, rec_weight=1.0, adv_weight=0.0, **_MODERN),
     Recipe("unet_patch", generator="unet", discriminator="patch", criterion="hinge", rec_weight=1.0, adv_weight=0.01, **_MODERN),
@@ -90,7 +87,10 @@ RECIPES = {r.name: r for r in [
     Recipe("deep", generator="unet", generator_args={"prefill": "biharmonic", "dilations": (1, 2), "deep": (1, 2, 1, 2)}, **_PREFILLED),
     Recipe("native", **_NATIVE),  # for photos at their own size: see below
     Recipe("native_detail", **(_NATIVE | dict(discriminator="detail"))),  # `native` with a critic of fine detail only
-    Recipe("native_detail_l2", **(_NATIVE | dict(discriminator="detail", rec_loss="l2", rec_weight=8.0)))]}  # the same, scored by squared error
+    Recipe("native_detail_l2", **(_NATIVE | dict(discriminator="detail", rec_loss="l2", rec_weight=8.0))),  # the same, scored by squared error
+    Recipe("seed_glcic", discriminator="glcic"),  # the report's next step: GLCIC's global + local critic
+    Recipe("seed_hybrid", rec_weight=1.0, rec_loss="l2", adv_weight=0.0004),  # GLCIC's reconstruction + adversarial mix
+    Recipe("seed_fm", fm_weight=10.0)]}  # adversarial + the critic's features as a perceptual loss
 
 def recipe_from_dict(d:dict) -> Recipe:
     "A `Recipe` from its `asdict` form (or an older version's), ignoring fields this version does not know."
