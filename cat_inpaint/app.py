@@ -136,7 +136,7 @@ export default {
       if (!f) return;
       const most = model.get("max_bytes");
       if (f.size > most) { model.send({ event: "too_big", name: f.name, size: f.size }); return; }
-      model.send({ event: "file", name: f.name, size: f.size }, [await f.arrayBuffer()]);
+      model.send({ event: "file", name: f.name, size: f.size }, undefined, [await f.arrayBuffer()]);  // content, callbacks, buffers
     });
     const sync = () => { label.classList.toggle("disabled", model.get("disabled")); input.disabled = model.get("disabled"); label.style.display = model.get("picker") ? "" : "none"; };
     model.on("change:disabled", sync); model.on("change:picker", sync); sync();
