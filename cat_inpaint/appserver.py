@@ -51,7 +51,7 @@ __all__ = ['PAGE', 'WEIGHTS', 'UPLOAD_MB', 'LOCAL_NAMES', 'KERNEL_GB', 'CSP', 'B
 # %% ../nbs/14a_appserver.ipynb #7924e80e
 def _guarded(cls:type, server) -> type:
     "`cls`, a Voilà or Jupyter request handler, refusing requests by name before anything runs; the page itself capped, with its xsrf cookie set and no CDN."
-    page = cls.__name__ == "TornadoVoilaHandler"
+    page, files = cls.__name__ == "TornadoVoilaHandler", cls.__name__ == "TemplateStaticFileHandler"
     class Guarded(cls):
         async def prepare(self):
             import tornado.web
@@ -69,6 +69,14 @@ def _guarded(cls:type, server) -> type:
                 if isinstance(chunk, str): chunk = chunk.encode()
                 if isinstance(chunk, bytes): chunk = _CDN.sub(b"", chunk)
                 return super().write(chunk)
+        if files:
+            async def get(self, *args, **kwargs):
+                import tornado.web
+                try:
+                    res = super().get(*args, **kwargs)
+                    if inspect.isawaitable(res): await res
+                except tornado.web.HTTPError: raise
+                except Exception: raise tornado.web.HTTPError(404) from None  # a template file that is not there: not found, not a server error
     Guarded.__name__ = Guarded.__qualname__ = f"Guarded{cls.__name__}"
     return Guarded
 
@@ -84,7 +92,8 @@ def guarded_voila():
         def init_settings(self):
             return super().init_settings() | {"websocket_max_message_size": (UPLOAD_MB + 8) * 2 ** 20}
         def init_handlers(self):
-            return [(h[0], _guarded(h[1], self), *h[2:]) if isinstance(h, tuple) and inspect.isclass(h[1]) else h for h in super().init_handlers()]
+            handlers = [h for h in super().init_handlers() if not (isinstance(h, tuple) and str(h[0]).rstrip("/$").endswith("/logout"))]  # nobody logs out of a token page (its template is missing)
+            return [(h[0], _guarded(h[1], self), *h[2:]) if isinstance(h, tuple) and inspect.isclass(h[1]) else h for h in handlers]
     return GuardedVoila
 
 # %% ../nbs/14a_appserver.ipynb #26fec791

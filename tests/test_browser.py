@@ -241,12 +241,16 @@ def test_voila_page(browser, photo, shots, tmp_path):
     "The `cat_inpaint_app` page: a full session, then a reload (a fresh kernel), paint and remove once more."
     port, tmp = free_port(), tmp_path / "voila-tmp"; tmp.mkdir()
     env = os.environ | {"TMPDIR": str(tmp)}  # where Voilà keeps its kernels' connection files
-    with server(["cat_inpaint_app", "--port", str(port), "--token", TOKEN], f"http://127.0.0.1:{port}/", env, tmp_path / "voila.log"):
-        errors = []; page = new_page(browser, errors); page.on("dialog", lambda d: d.accept())  # the reload below asks first: work would be lost
+    with server(["cat_inpaint_app", "--port", str(port), "--token", TOKEN], f"http://127.0.0.1:{port}/", env, tmp_path / "voila.log") as proc:
+        errors, dialogs = [], []; page = new_page(browser, errors)
+        page.on("dialog", lambda d: (dialogs.append(d.type), d.accept()))  # the reload below asks first: work would be lost
         page.goto(f"http://127.0.0.1:{port}/?token={TOKEN}", timeout=TIMEOUT); page.wait_for_selector("canvas", timeout=TIMEOUT)
+        assert page.title() == "cat-inpaint: remove objects"
         kernel, preview = session(page, tmp, photo, shots, "voila")
         kernel.close()
         page.reload(); page.wait_for_selector("canvas", timeout=TIMEOUT)
+        assert dialogs == ["beforeunload"], dialogs  # asked before the work was thrown away
+        assert until(lambda: len(kernels(proc)) == 1, 30), kernels(proc)  # and, the reload confirmed, the old page's kernel ended
         upload(page, photo); box = canvas_box(page)
         drag(page, box, STROKE); click(page, "Remove"); wait_text(page, "(1 so far)")
         changed = np.abs(canvas_pixels(page) - preview).sum(-1) > 0
