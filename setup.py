@@ -22,8 +22,9 @@ py_versions = '3.10 3.11 3.12 3.13'.split()
 requirements = cfg.get('requirements','').split()
 min_python = cfg['min_python']
 lic = licenses.get(cfg['license'].lower(), (cfg['license'], None))
-dev_requirements = (cfg.get('dev_requirements') or '').split()
-app_requirements = (cfg.get('app_requirements') or '').split()
+extras = {k: (cfg.get(f'{k}_requirements') or '').split() for k in ('train', 'eval', 'app')}  # a light install, and what each task adds
+extras['all'] = sorted(set(sum(extras.values(), [])))
+extras['dev'] = (cfg.get('dev_requirements') or '').split() + extras['all']  # development: everything, and the tools
 
 setuptools.setup(
     name = cfg['lib_name'],
@@ -39,7 +40,7 @@ setuptools.setup(
     package_data = {cfg['lib_path']: ['weights/*.safetensors', 'weights/*.json', 'results/*.json', 'results/*.jsonl', 'app.ipynb']},
     include_package_data = True,
     install_requires = requirements,
-    extras_require={ 'dev': dev_requirements, 'app': app_requirements },
+    extras_require = extras,
     dependency_links = cfg.get('dep_links','').split(),
     python_requires  = '>=' + cfg['min_python'],
     long_description = open('README.md', encoding='utf-8').read(),

@@ -9,11 +9,19 @@ from pathlib import Path
 from fastcore.docments import docments
 
 # %% auto #0
-__all__ = ['DEVICES', 'DEVICE', 'HUB_NAME', 'PRECISIONS', 'train_cli', 'eval_cli', 'remove_cli', 'bench_cli', 'app_cli',
-           'cli_errors', 'OneLineParser', 'at_least', 'above', 'between', 'script_parser', 'Script', 'train',
-           'evaluate', 'remove', 'bench', 'app']
+__all__ = ['EXTRAS', 'DEVICES', 'DEVICE', 'HUB_NAME', 'PRECISIONS', 'train_cli', 'eval_cli', 'remove_cli', 'bench_cli', 'app_cli',
+           'missing_extra', 'cli_errors', 'OneLineParser', 'at_least', 'above', 'between', 'script_parser', 'Script',
+           'train', 'evaluate', 'remove', 'bench', 'app']
 
 # %% ../nbs/18_cli.ipynb #721bf21b
+EXTRAS = {"datasets": "train", "pyarrow": "train", "torchmetrics": "eval", "piq": "eval", "torch_fidelity": "eval", "matplotlib": "eval",
+          "ipywidgets": "app", "ipycanvas": "app", "anywidget": "app", "voila": "app", "nbdev": "dev"} # the extra that brings each optional package
+
+def missing_extra(e:ModuleNotFoundError) -> str|None:
+    "One line naming the extra to install for a missing optional package (None for any other missing module)."
+    name = (e.name or "").split(".")[0]
+    return f'{name} is not installed: pip install "cat-inpaint[{EXTRAS[name]}]"' if name in EXTRAS else None
+
 @contextlib.contextmanager
 def cli_errors(prog:str): # name of the console script
     "Within this context, an exception becomes one line `prog: error: ...` on stderr and exit status 2 (130 for Ctrl-C)."
@@ -21,7 +29,7 @@ def cli_errors(prog:str): # name of the console script
     except KeyboardInterrupt: print(f"{prog}: interrupted", file=sys.stderr); sys.exit(130)
     except Exception as e:
         if os.environ.get("CAT_INPAINT_DEBUG"): raise
-        msg = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        msg = (isinstance(e, ModuleNotFoundError) and missing_extra(e)) or (str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__)
         if len(msg) > 280: msg = msg[:270] + " [...]"  # a line a person reads, whatever the exception echoed
         print(f"{prog}: error: {msg}", file=sys.stderr); sys.exit(2)
 

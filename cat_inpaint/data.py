@@ -8,7 +8,8 @@ import contextlib, hashlib, io, os, socket
 from pathlib import Path
 import numpy as np, torch
 import torch.nn.functional as F
-import datasets
+try: import datasets
+except ModuleNotFoundError as e: raise ModuleNotFoundError('cat_inpaint.data reads photo sets with datasets: pip install "cat-inpaint[train]"', name="datasets") from e
 from datasets import load_dataset, ClassLabel, Features, Image as HFImage
 from PIL import Image, ImageOps, UnidentifiedImageError
 from safetensors.torch import load_file, save_file

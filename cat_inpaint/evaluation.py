@@ -18,7 +18,8 @@ from .metrics import masked_mean, hole_psnr, hole_l1, ssim
 from .generator import ModelInfo, complete, two_band
 from .pretrained import fill, generator_from_checkpoint, load_generator, PRETRAINED, SHIPPED
 from .checkpoint import load_checkpoint
-from .removal import Inpainter, removal_inpainter, with_photo_detail, _match_scale, _blur
+from .removal import Inpainter, removal_inpainter
+from .detail import with_photo_detail, match_scale, blur
 from .photos import open_image, mask_box, to_uint8
 
 # %% auto #0
@@ -222,7 +223,7 @@ def summarise_photos(rows:list) -> list:
 def _truth_coarse(photo:np.ndarray, hole:np.ndarray) -> np.ndarray:
     "`photo` with the truth's coarse picture in `hole`: itself blurred at the scale `remove` matches detail at."
     f = photo.astype(np.float32) / 255
-    return np.where(hole[..., None], to_uint8(_blur(f, 1 / _match_scale(int(hole.sum())))), photo)
+    return np.where(hole[..., None], to_uint8(blur(f, 1 / match_scale(int(hole.sum())))), photo)
 
 def _truth_coarse_detail(photo:np.ndarray, hole:np.ndarray) -> np.ndarray:
     "`photo` with the detail stage's fill of `hole` when the coarse picture it is given is the truth's."

@@ -16,10 +16,11 @@ from .fills import smooth_fill
 from .generator import complete
 from .pretrained import fill, load_generator
 from .photos import RemovalError, open_image, read_mask, grow_mask, mask_box, put_fill, save_photo
+from .detail import with_photo_detail, match_scale
 
 # %% auto #0
-__all__ = ['REACH', 'MAX_SIDE', 'GROUP_GAP', 'MATCH_CELLS', 'OFFSETS', 'SMOOTHNESS', 'FINE_SIGMA', 'Inpainter',
-           'with_photo_detail', 'adapt_to_photo', 'removal_inpainter', 'show_removal', 'show_crops', 'crop_around']
+__all__ = ['REACH', 'MAX_SIDE', 'GROUP_GAP', 'Inpainter', 'adapt_to_photo', 'removal_inpainter', 'show_removal', 'show_crops',
+           'crop_around']
 
 # %% ../nbs/13_removal.ipynb #4ecd74f8
 REACH = 24 # the deepest hole (pixels from its nearest known pixel, at the working scale) a 64-px model fills in one pass
@@ -212,168 +213,6 @@ def _fill_native(g, rgb:np.ndarray, hole:np.ndarray, rect:tuple, # generator; ph
     if out.shape[-2:] != (h, w): out = F.interpolate(out, (h, w), mode="bicubic", align_corners=False).clamp(0, 1)
     return out[0].permute(1, 2, 0).numpy(), s
 
-# %% ../nbs/13_removal.ipynb #74544e1f
-MATCH_CELLS = 3000 # hole cells at the matching scale: bounds the search (the scale halves until the hole has at most this many)
-OFFSETS = 48 # candidate displacements of the copied detail
-SMOOTHNESS = 2.0 # the MRF's price of a change of displacement between neighbouring cells, in median match costs
-FINE_SIGMA = 1.5 # the blur that separates the finest band (never amplified), pixels
-
-def _match_scale(hole_pixels:int) -> float:
-    "The scale the detail is matched at: halved from 1 until the hole has at most `MATCH_CELLS` cells."
-    s = 1.0
-    while hole_pixels * s * s > MATCH_CELLS: s /= 2
-    return s
-
-def _shrunk_blur(a:np.ndarray, sigma:float) -> tuple:
-    "Gaussian blur of float `(H, W[, C])` by `sigma` pixels, on a copy shrunk by up to `sigma / 2` (what a wide blur keeps is smooth): the copy, and how much it was shrunk."
-    f = max(1, int(sigma // 2))
-    small = a if f == 1 else cv2.resize(a, (max(1, a.shape[1] // f), max(1, a.shape[0] // f)), interpolation=cv2.INTER_AREA)
-    return cv2.GaussianBlur(small, (0, 0), sigma / f, borderType=cv2.BORDER_REFLECT), f
-
-def _blur(a:np.ndarray, sigma:float) -> np.ndarray:
-    "Gaussian blur of float `(H, W[, C])` by `sigma` pixels, at full size (see `_shrunk_blur`)."
-    small, f = _shrunk_blur(a, sigma)
-    return small if f == 1 else cv2.resize(small, a.shape[1::-1], interpolation=cv2.INTER_LINEAR)
-
-def _cells(img:np.ndarray, size:tuple) -> torch.Tensor:
-    "`img` `(H, W, C)` area-averaged to `size` `(h, w)`, as `(1, C, h, w)`."
-    return torch.from_numpy(cv2.resize(img, size[::-1], interpolation=cv2.INTER_AREA).reshape(*size, -1)).permute(2, 0, 1)[None].float()
-
-def _carried_in(cells:torch.Tensor, holes:torch.Tensor, shape:tuple) -> np.ndarray:
-    "`cells` `(1, C, h, w)` of the known cells carried smoothly into the `holes` cells (pull-push), at pixel size `shape` `(H, W)`: `(H, W, C)`."
-    out = cv2.resize(smooth_fill(cells * (1 - holes), holes)[0].permute(1, 2, 0).numpy(), shape[::-1], interpolation=cv2.INTER_LINEAR)
-    return out.reshape(*shape, -1)
-
-# %% ../nbs/13_removal.ipynb #2ea85d83
-def _patch_rows(feat:torch.Tensor, patch:int=5) -> torch.Tensor:
-    "Each position's `patch` x `patch` neighbourhood of `feat` `(1, C, h, w)` as one row: `(h * w, C * patch * patch)`, edges replicated."
-    r = patch // 2
-    return F.unfold(F.pad(feat, (r,) * 4, mode="replicate"), patch)[0].T.contiguous()
-
-def _nearest(pf:torch.Tensor, tgt:torch.Tensor, src:torch.Tensor, chunk:int=512) -> torch.Tensor:
-    "For each position in `tgt`, the position in `src` whose neighbourhood (a row of `_patch_rows`) is nearest (L2)."
-    S = pf[src]; S2 = (S ** 2).sum(1)
-    return torch.cat([src[(S2[None] - 2 * pf[tgt[i:i + chunk]] @ S.T).argmin(1)] for i in range(0, len(tgt), chunk)])
-
-def _potts(fit:torch.Tensor, active:torch.Tensor, label:torch.Tensor, price:float, sweeps:int) -> torch.Tensor:
-    "Labels `(h, w)` that lower `fit` `(k, h, w)` plus `price` per pair of `active` 4-neighbours that differ: iterated conditional modes from `label`."
-    k, h, w = fit.shape; parity = (torch.arange(h)[:, None] + torch.arange(w)) % 2; others = torch.arange(k)[:, None, None]
-    for i in range(sweeps):  # half the cells at a time, so that neighbours never change together
-        seen = torch.where(active, label, -1); cost = fit.clone()
-        for shifted in (F.pad(seen, (1, 0, 0, 0), value=-1)[:, :-1], F.pad(seen, (0, 1, 0, 0), value=-1)[:, 1:],
-                        F.pad(seen, (0, 0, 1, 0), value=-1)[:-1], F.pad(seen, (0, 0, 0, 1), value=-1)[1:]):  # each cell's four neighbours
-            cost += price * ((shifted >= 0) & (shifted != others)).float()
-        label = torch.where(active & (parity == i % 2), cost.argmin(0), label)
-    return label
-
-def _offsets(pf:torch.Tensor, tgt:torch.Tensor, src:torch.Tensor, src_ok:torch.Tensor, # `_patch_rows`; targets, their nearest matches; usable sources `(h, w)`
-             k:int=OFFSETS, smooth:float=SMOOTHNESS, sweeps:int=8, blocks:tuple=(8, 4, 2, 1)) -> torch.Tensor:
-    "Sources for `tgt` by one of the `k` displacements its nearest matches `src` use most, chosen for fit and for agreeing with neighbours."
-    h, w = src_ok.shape
-    ty, tx = tgt // w, tgt % w
-    key = (src // w - ty + h) * (2 * w + 1) + (src % w - tx + w)  # each match's displacement, as one integer
-    vals, counts = torch.unique(key, return_counts=True)
-    top = vals[counts.argsort(descending=True)[:k]]; k = len(top)
-    sy, sx = ty[:, None] + top // (2 * w + 1) - h, tx[:, None] + top % (2 * w + 1) - w  # (targets, candidates)
-    cand = sy.clamp(0, h - 1) * w + sx.clamp(0, w - 1)
-    usable = (sy >= 0) & (sy < h) & (sx >= 0) & (sx < w) & src_ok.flatten()[cand]
-    fit = ((pf[tgt][:, None] - pf[cand]) ** 2).sum(-1)
-    best = torch.where(usable, fit, torch.inf).min(1).values
-    price = smooth * best[best.isfinite()].median().clamp(min=1e-8) if best.isfinite().any() else torch.tensor(1.0)
-    fit = torch.where(usable, fit, 1000 * price)  # a source in the hole or off the window: far dearer than any seam
-    volume = torch.zeros(k, h * w); volume[:, tgt] = fit.T; volume = volume.view(k, h, w)
-    active = torch.zeros(h * w, dtype=torch.bool); active[tgt] = True; active = active.view(h, w)
-    label = None
-    for b in blocks:  # coarse to fine: ICM alone stalls where a cell's four neighbours all disagree; blocks start it from large regions
-        H, W = -(-h // b), -(-w // b); grow = (0, W * b - w, 0, H * b - h)
-        block_fit = F.avg_pool2d(F.pad(volume, grow)[None], b)[0] * b * b
-        block_active = F.max_pool2d(F.pad(active.float(), grow)[None, None], b)[0, 0] > 0
-        start = block_fit.argmin(0) if label is None else label.repeat_interleave(2, 0).repeat_interleave(2, 1)[:H, :W]
-        label = _potts(block_fit, block_active, start, price * b, sweeps)  # a block's edge is `b` cells long
-    return cand[torch.arange(len(tgt)), label.flatten()[tgt]]
-
-# %% ../nbs/13_removal.ipynb #d4fdc58d
-def _hann(n:int) -> np.ndarray:
-    w = np.hanning(n + 2)[1:-1]
-    return np.outer(w, w).astype(np.float32)
-
-def _reflect(i:np.ndarray, n:int) -> np.ndarray:
-    "Indices `i` mirrored into `[0, n)` as numpy's `reflect` padding mirrors them (the edge pixel not repeated)."
-    i = np.abs(i)
-    return np.where(i >= n, 2 * (n - 1) - i, i)
-
-def _patch(a:np.ndarray, y:int, x:int, P:int) -> np.ndarray:
-    "`a[y:y + P, x:x + P]`, mirrored where it runs off `a`."
-    H, W = a.shape[:2]
-    if 0 <= y and y + P <= H and 0 <= x and x + P <= W: return a[y:y + P, x:x + P]
-    return a[_reflect(np.arange(y, y + P), H)[:, None], _reflect(np.arange(x, x + P), W)]
-
-def _copy_detail(bands:list, tgt:torch.Tensor, src:torch.Tensor, grid:tuple) -> tuple:
-    "`bands` (arrays `(H, W, C)`) moved cell by cell from each source cell of the `grid` `(h, w)` to its target cell, blended with Hann windows: the targets' box's corner `(y, x)` and its pixels, the bands' channels side by side."
-    H, W = bands[0].shape[:2]; gh, gw = grid; fy, fx = H / gh, W / gw
-    P = 2 * int(math.ceil(max(fy, fx))); win = _hann(P)[..., None]
-    corner = lambda cells, f: ((cells.numpy() + 0.5) * f).astype(int) - P // 2  # a window two cells wide, centred on its cell
-    ty, tx, sy, sx = corner(tgt // gw, fy), corner(tgt % gw, fx), corner(src // gw, fy), corner(src % gw, fx)
-    y0, x0 = ty.min(), tx.min()  # accumulate over the targets' box only, not the whole window
-    acc = np.zeros((ty.max() - y0 + P, tx.max() - x0 + P, sum(b.shape[2] for b in bands)), np.float32); wsum = np.zeros(acc.shape[:2] + (1,), np.float32)
-    for a, b, c, d in zip(ty - y0, tx - x0, sy, sx):
-        acc[a:a + P, b:b + P] += np.concatenate([_patch(band, c, d, P) for band in bands], -1) * win; wsum[a:a + P, b:b + P] += win
-    acc /= np.maximum(wsum, 1e-6)
-    a0, b0 = max(y0, 0), max(x0, 0)  # the box, inside the window
-    return (a0, b0), acc[a0 - y0:H - y0, b0 - x0:W - x0]
-
-# %% ../nbs/13_removal.ipynb #7cdf8d49
-def _power(a:np.ndarray) -> np.ndarray:
-    "`a` `(H, W, C)` squared and summed over its channels."
-    return cv2.transform(cv2.multiply(a, a), np.ones((1, a.shape[2]), np.float32))  # 7x faster than numpy's (a ** 2).sum(-1)
-
-def _energy(a:np.ndarray, sigma:float) -> np.ndarray:
-    "Local energy of `a` `(H, W, C)`: its squares summed over channels, blurred by `sigma`."
-    return _blur(_power(a), sigma)
-
-def _context_energy(power:np.ndarray, hole:np.ndarray, holes:torch.Tensor, sigma:float, box:tuple) -> np.ndarray:
-    "The local energy `(H, W, C)` of each channel of `power` around `hole`, blurred by `sigma` over known pixels only and carried into its cells `holes` (`(1, 1, h, w)`); the pixels of `box`."
-    known = (~hole).astype(np.float32)
-    (num, _), (den, _) = _shrunk_blur(power * known[..., None], sigma), _shrunk_blur(known, sigma)  # no need to blow them up: they go to cells
-    e = num.reshape(*den.shape, -1) / np.maximum(den, 1e-6)[..., None]
-    return _carried_in(_cells(e, holes.shape[-2:]), holes, hole.shape)[box]
-
-def _as_strong(copied:np.ndarray, energy:np.ndarray, cell:float, most:float) -> np.ndarray:
-    "`copied` scaled pixel by pixel to the local `energy` its band has around the hole, by at most `most` times."
-    gain = np.sqrt(energy / np.maximum(_energy(copied, cell / 2), 1e-10))
-    return copied * np.minimum(gain, most)[..., None]
-
-# %% ../nbs/13_removal.ipynb #dc5d58f6
-def with_photo_detail(photo:np.ndarray, hole:np.ndarray, fill:np.ndarray) -> np.ndarray:
-    "`fill`'s coarse bands with detail copied from `photo`'s own pixels, in `hole` (float `(H, W, 3)` in [0, 1]); `photo` elsewhere."
-    filled = photo.copy(); filled[hole] = fill[hole]
-    s = _match_scale(int(hole.sum()))
-    if s == 1.0: return filled  # a small hole: the fill is at the photo's own scale
-    H, W = hole.shape; grid, cell = (max(8, round(H * s)), max(8, round(W * s))), 1 / s
-    # the correspondence: the fill's coarse picture in the hole against the photo's, cell by cell
-    pf = _patch_rows(_cells(filled, grid))
-    mc = (_cells(hole.astype(np.float32)[..., None], grid) > 0).float()
-    tgt = torch.nonzero(F.max_pool2d(mc, 3, 1, 1).flatten() > 0).flatten()
-    ok = F.max_pool2d(mc, 7, 1, 3)[0, 0] == 0; ok[:2] = ok[-2:] = False; ok[:, :2] = ok[:, -2:] = False  # whole neighbourhoods known
-    src_pool = torch.nonzero(ok.flatten()).flatten()
-    if len(src_pool) == 0: return filled  # no known neighbourhood to copy from
-    src = _offsets(pf, tgt, _nearest(pf, tgt, src_pool), ok)
-    low = _blur(photo, cell); detail = cv2.subtract(photo, low, dst=low)  # in place: every window-sized array is fresh memory to fault in
-    coarse = _blur(detail, FINE_SIGMA); fine = cv2.subtract(detail, coarse)  # the detail's two bands
-    (y0, x0), moved = _copy_detail([fine, coarse], tgt, src, grid)  # both in one pass
-    # from here on, only the pixels near the hole: its box grown by the reach of the widest blur (4 cells), which also
-    # holds every target's window (a target is at most a cell from the hole, its window half a cell and a pixel past it)
-    box = mask_box(hole, int(math.ceil(4 * cell))); near = hole[box]; oy, ox = box[0].start, box[1].start
-    both = np.zeros(near.shape + (6,), np.float32); both[y0 - oy:y0 - oy + moved.shape[0], x0 - ox:x0 - ox + moved.shape[1]] = moved
-    e = _context_energy(np.stack([_power(fine), _power(coarse)], -1), hole, mc, cell, box)
-    copied = _as_strong(both[..., :3], e[..., 0], cell, 1.0) + _as_strong(both[..., 3:], e[..., 1], cell, 3.0)
-    # the low band meets the photo's along the hole's edge: their difference, carried smoothly inside
-    low_photo, low_fill = _blur(photo[box], cell), _blur(filled[box], cell)
-    g = (max(8, round(near.shape[0] * s)), max(8, round(near.shape[1] * s))); near_cells = (_cells(near.astype(np.float32)[..., None], g) > 0).float()
-    seam = _carried_in(_cells(low_photo - low_fill, g), near_cells, near.shape)
-    filled[box][near] = np.clip(low_fill + seam + copied, 0, 1)[near]
-    return filled
-
 # %% ../nbs/13_removal.ipynb #fc18afc9
 def _pieces(inp:Inpainter, rgb:np.ndarray, hole:np.ndarray) -> list:
     "`(fill, window, own hole)` for each window: at the photo's own resolution if the model can, else in windows of its size; detail from the photo where the fill was made coarser."
@@ -383,7 +222,7 @@ def _pieces(inp:Inpainter, rgb:np.ndarray, hole:np.ndarray) -> list:
         for r, i in wins:
             crop = lambda a: a[r[1]:r[1] + r[3], r[0]:r[0] + r[2]]
             # the network's fill is only kept in the bands coarser than the matching scale, so it need not be finer than that
-            coarsest = _match_scale(int(crop(hole).sum())) if inp.photo_detail else 1.0
+            coarsest = match_scale(int(crop(hole).sum())) if inp.photo_detail else 1.0
             f, scale = _fill_native(inp.g, rgb, hole, r, inp.refine, inp.reach, inp.dtype, coarsest, inp.adapt_steps)
             out.append((detailed(crop(rgb), crop(hole), f, 1.0 if inp.refine else scale), r, crop(hole) & (crop(labels) == i)))
         return out

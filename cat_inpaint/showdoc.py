@@ -8,7 +8,8 @@ __all__ = ['plain_comment', 'Signature', 'DocRenderer']
 # %% ../nbs/20_showdoc.ipynb #55b419c0
 import inspect, re
 from fastcore.docments import DocmentText
-from nbdev.showdoc import BasicMarkdownRenderer
+try: from nbdev.showdoc import BasicMarkdownRenderer
+except ModuleNotFoundError as e: raise ModuleNotFoundError('cat_inpaint.showdoc renders the docs with nbdev: pip install "cat-inpaint[dev]"', name="nbdev") from e
 
 # %% ../nbs/20_showdoc.ipynb #6ba4f0fd
 _LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)") # a markdown link: keep its text

@@ -52,3 +52,29 @@ def test_installed_package_trains_outside_repo(wheel, tmp_path):
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=600)
     assert p.returncode == 0, p.stderr[-3000:]
     assert p.stdout.strip().endswith("ok default True")  # the shipped default, with its resolution
+
+OPTIONAL = ("datasets", "torchmetrics", "piq", "torch_fidelity", "matplotlib", "ipywidgets", "ipycanvas", "anywidget", "voila", "nbdev")
+
+def test_light_install(wheel, tmp_path):
+    """`pip install cat-inpaint` asks for removal's needs only, the extras for the rest; and a photo is removed, by the
+    console script's code, in a process where every optional package is missing (imports of them fail)."""
+    import email
+    meta = email.message_from_bytes(zipfile.ZipFile(wheel).read(next(n for n in zipfile.ZipFile(wheel).namelist() if n.endswith("METADATA"))))
+    reqs = meta.get_all("Requires-Dist")
+    base = {r.split(";")[0].split(">")[0].split("=")[0].split("<")[0].strip().lower() for r in reqs if "extra ==" not in r}
+    assert not base & {n.replace("_", "-") for n in OPTIONAL}, base
+    assert {"train", "eval", "app", "dev", "all"} <= set(meta.get_all("Provides-Extra")), meta.get_all("Provides-Extra")
+    from PIL import Image
+    from skimage import data
+    Image.fromarray(data.chelsea()).save(tmp_path / "cat.jpg", quality=90)
+    code = textwrap.dedent(f"""
+        import sys
+        for m in {OPTIONAL!r}: sys.modules[m] = None  # as if not installed
+        from cat_inpaint.cli import remove_cli
+        remove_cli([{str(tmp_path / 'cat.jpg')!r}, "--box", "100,100,160,160", "--out", {str(tmp_path / 'out.jpg')!r}, "--device", "cpu"])
+        from cat_inpaint.cli import train_cli
+        train_cli(["--data", "x.parquet", "--out", {str(tmp_path / 'run')!r}])
+    """)
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert (tmp_path / "out.jpg").is_file() and p.stdout.startswith("wrote"), p.stderr[-2000:]
+    assert p.returncode == 2 and p.stderr.strip().splitlines()[-1].endswith('pip install "cat-inpaint[train]"'), p.stderr[-500:]  # one line naming the extra
