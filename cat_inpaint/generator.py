@@ -38,6 +38,31 @@ class GeneratorBase(Configured, nn.Module):
     card = MappingProxyType({}) # a shipped model's card (JSON): data, training, test scores
     def forward(self, masked:torch.Tensor, masks:torch.Tensor, base:torch.Tensor|None=None) -> torch.Tensor: raise NotImplementedError
 
+    @torch.no_grad()
+    def save_pretrained(self, path, # destination `.safetensors`
+                         card:dict|None=None, # model card (JSON-able; default: the model's own)
+                         half:bool=False) -> Path: # store the weights as float16
+        "Write this generator to the safetensors file `path` atomically: weights, `arch`, `info` and `card`."
+        sd = {k: (v.half() if half and v.is_floating_point() else v).contiguous().cpu() for k, v in self.state_dict().items()}
+        meta = {"arch": json.dumps(self.arch), "info": json.dumps(asdict(self.info)), "card": json.dumps(dict(self.card) if card is None else card)}
+        with atomic_write(path, mode=0o644) as tmp: save_file(sd, tmp, metadata=meta)  # readable by all, like any installed package file
+        return Path(path)
+
+    @classmethod
+    def from_pretrained(cls, path, # a `.safetensors` file written by `save_pretrained`
+                         device=None, channels_last:bool=True) -> "GeneratorBase": # NHWC: the faster layout for convolutions on CPUs
+        "The generator `save_pretrained` wrote to `path` (weights checked against its architecture), in eval mode on `device`."
+        path = Path(path)
+        if not path.is_file(): raise FileNotFoundError(f"no such model file: {path}")
+        try:
+            with safe_open(str(path), "pt") as f: arch, info, card = _file_meta(f.metadata() or {})
+            state = load_file(path)
+        except Exception as e: raise ValueError(f"{path} is not a cat-inpaint generator file ({type(e).__name__})") from e
+        g = generator_for(arch, state, path)
+        if not isinstance(g, cls): raise ValueError(f"{path} holds a {arch['kind']} generator, not a {cls.__name__}")
+        g.info, g.card = info, card
+        return g.to(device or "cpu", memory_format=torch.channels_last if channels_last else torch.contiguous_format).eval()
+
 # %% ../nbs/05_generator.ipynb #d9485426
 def _conv_relu_bn(cin, cout, k=3, s=1, p=1, d=1, transpose=False):
     "One report block: (transposed) convolution, ReLU, BatchNorm."
@@ -227,30 +252,3 @@ def _file_meta(meta:dict) -> tuple:
     else: old = json.loads(meta["recipe"]); kind, args = LEGACY_GENERATORS[old["generator"]]; arch, name = {"kind": kind, **args}, old["name"]  # files before `arch`
     info = ModelInfo(**json.loads(meta["info"])) if "info" in meta else ModelInfo(name=name, resolution=card.get("resolution"), recipe=name)
     return arch, info, card
-
-# %% ../nbs/05_generator.ipynb #7857320e
-@patch
-@torch.no_grad()
-def save_pretrained(self:GeneratorBase, path, # destination `.safetensors`
-                     card:dict|None=None, # model card (JSON-able; default: the model's own)
-                     half:bool=False) -> Path: # store the weights as float16
-    "Write this generator to the safetensors file `path` atomically: weights, `arch`, `info` and `card`."
-    sd = {k: (v.half() if half and v.is_floating_point() else v).contiguous().cpu() for k, v in self.state_dict().items()}
-    meta = {"arch": json.dumps(self.arch), "info": json.dumps(asdict(self.info)), "card": json.dumps(dict(self.card) if card is None else card)}
-    with atomic_write(path, mode=0o644) as tmp: save_file(sd, tmp, metadata=meta)  # readable by all, like any installed package file
-    return Path(path)
-
-@patch(cls_method=True)
-def from_pretrained(cls:GeneratorBase, path, # a `.safetensors` file written by `save_pretrained`
-                     device=None, channels_last:bool=True) -> GeneratorBase: # NHWC: the faster layout for convolutions on CPUs
-    "The generator `save_pretrained` wrote to `path` (weights checked against its architecture), in eval mode on `device`."
-    path = Path(path)
-    if not path.is_file(): raise FileNotFoundError(f"no such model file: {path}")
-    try:
-        with safe_open(str(path), "pt") as f: arch, info, card = _file_meta(f.metadata() or {})
-        state = load_file(path)
-    except Exception as e: raise ValueError(f"{path} is not a cat-inpaint generator file ({type(e).__name__})") from e
-    g = generator_for(arch, state, path)
-    if not isinstance(g, cls): raise ValueError(f"{path} holds a {arch['kind']} generator, not a {cls.__name__}")
-    g.info, g.card = info, card
-    return g.to(device or "cpu", memory_format=torch.channels_last if channels_last else torch.contiguous_format).eval()

@@ -77,6 +77,26 @@ class Inpainter:
         masked, masks = _check_batch(masked, masks, self.size)
         return fill(self.g, masked, masks, dtype=self.dtype)
 
+    def remove(self, image, mask, # photo (path, PIL image, array); mask (same kinds, non-zero = remove) or box (x0, y0, x1, y1)
+               blend:str|None=None, # None, or `poisson` for cv2.seamlessClone
+               dilate:int=2) -> Image.Image: # grow the mask by this many pixels
+        "Remove what `mask` covers from `image`: a PIL image of the same size and mode, carrying the photo's metadata for `save_photo`."
+        img = open_image(image)
+        user = read_mask(mask, img.size)
+        if not user.any(): warnings.warn("the mask is empty: the image is returned unchanged"); return img.copy()
+        if user.all(): raise RemovalError("the mask covers the whole image: there is nothing left to fill it from")
+        if blend not in (None, "poisson"): raise RemovalError(f"unknown blend {blend!r}; use poisson or none")
+        if isinstance(dilate, bool) or not isinstance(dilate, (int, np.integer)) or dilate < 0: raise RemovalError(f"dilate must be a whole number of pixels, 0 or more; got {dilate!r}")
+        hole = grow_mask(user, dilate)
+        if hole.all(): raise RemovalError(f"the mask grown by {dilate} pixels covers the whole image: there is nothing left to fill it from; use a smaller dilate")
+        rgb = np.asarray(to_rgb(img))
+        filled, (y, x) = _paste(rgb, _pieces(self, rgb, hole), _soft_weights(user, hole), blend)
+        return put_fill(img, filled, hole[y:y + filled.shape[0], x:x + filled.shape[1]], (y, x))
+
+    def __call__(self, image, mask, blend:str|None=None, dilate:int=2) -> Image.Image:
+        "`inpainter(image, mask)` is `inpainter.remove(image, mask)`."
+        return self.remove(image, mask, blend=blend, dilate=dilate)
+
 # %% ../nbs/13_removal.ipynb #fb7a1afe
 def _windows(hole:np.ndarray, size:int, cover:float=0.45) -> list:
     "Square windows `(x0, y0, side, side)` around each connected region of `hole` (may extend past the image)."
@@ -228,28 +248,6 @@ def _pieces(inp:Inpainter, rgb:np.ndarray, hole:np.ndarray) -> list:
         return out
     wins = _windows(hole, inp.size)
     return [(detailed(_crop(rgb, *r[:3]), _crop(hole, *r[:3]), f, inp.size / r[2]), r, _crop(hole, *r[:3])) for f, r in zip(_fill_windows(inp, rgb, hole, wins), wins)]
-
-@patch
-def remove(self:Inpainter, image, mask, # photo (path, PIL image, array); mask (same kinds, non-zero = remove) or box (x0, y0, x1, y1)
-           blend:str|None=None, # None, or `poisson` for cv2.seamlessClone
-           dilate:int=2) -> Image.Image: # grow the mask by this many pixels
-    "Remove what `mask` covers from `image`: a PIL image of the same size and mode, carrying the photo's metadata for `save_photo`."
-    img = open_image(image)
-    user = read_mask(mask, img.size)
-    if not user.any(): warnings.warn("the mask is empty: the image is returned unchanged"); return img.copy()
-    if user.all(): raise RemovalError("the mask covers the whole image: there is nothing left to fill it from")
-    if blend not in (None, "poisson"): raise RemovalError(f"unknown blend {blend!r}; use poisson or none")
-    if isinstance(dilate, bool) or not isinstance(dilate, (int, np.integer)) or dilate < 0: raise RemovalError(f"dilate must be a whole number of pixels, 0 or more; got {dilate!r}")
-    hole = grow_mask(user, dilate)
-    if hole.all(): raise RemovalError(f"the mask grown by {dilate} pixels covers the whole image: there is nothing left to fill it from; use a smaller dilate")
-    rgb = np.asarray(to_rgb(img))
-    filled, (y, x) = _paste(rgb, _pieces(self, rgb, hole), _soft_weights(user, hole), blend)
-    return put_fill(img, filled, hole[y:y + filled.shape[0], x:x + filled.shape[1]], (y, x))
-
-@patch
-def __call__(self:Inpainter, image, mask, blend:str|None=None, dilate:int=2) -> Image.Image:
-    "`inpainter(image, mask)` is `inpainter.remove(image, mask)`."
-    return self.remove(image, mask, blend=blend, dilate=dilate)
 
 # %% ../nbs/13_removal.ipynb #fbadd7cb
 def _moved_holes(m:torch.Tensor, n:int, gen:torch.Generator) -> torch.Tensor:
