@@ -4,14 +4,12 @@
 
 # %% ../nbs/14_app.ipynb #71bc11fe
 from __future__ import annotations
-import io, math, os, re, subprocess, sys, tempfile, threading, time
+import io, math, re, sys, tempfile, threading, time
 from contextlib import contextmanager
 from dataclasses import dataclass
-from importlib.resources import files
 from pathlib import Path
 import cv2, numpy as np
 from PIL import Image
-from fastcore.basics import patch
 from .photos import RemovalError, open_image, save_photo, mask_box
 from .appserver import UPLOAD_MB
 from .removal import Inpainter
@@ -219,6 +217,10 @@ def _canvas():
     except ImportError: return None
 
 # %% ../nbs/14_app.ipynb #0de0f5e3
+def _short(name:str, most:int=60) -> str:
+    "A file name cut to `most` characters for a message."
+    return name if len(name) <= most else name[:most - 3] + "..."
+
 class RemovalApp:
     "Load a photo, paint or box what should go, remove, chain, undo, download: an ipywidgets app around an `Inpainter`."
     def __init__(self, inpainter:Inpainter|None=None, # the model (default: the shipped one)
@@ -264,180 +266,155 @@ class RemovalApp:
     @property
     def removals(self) -> int: return len(self.steps)
 
-# %% ../nbs/14_app.ipynb #059e1db7
-@patch
-def load(self:RemovalApp, data:bytes|str|Path|None, # file contents, or a path to a photo
-         name:str|None=None): # the file's name (a download is called after it)
-    "Start over on a new photo: show its preview, clear the mask and the history."
-    if not data or self.busy: return
-    try: img = open_image(io.BytesIO(data) if isinstance(data, bytes) else data)
-    except RemovalError as e: self.status.value = f"Cannot open {_short(name) if name else 'it'}: {e}"; return
-    self.photo, self.steps, self.painter, self._path = img, [], MaskPainter(img.size, self.preview_side), []
-    self.name = name or (None if isinstance(data, bytes) else Path(data).name)
-    for k in ("Remove", "Clear mask", "Download"): self.buttons[k].disabled = False
-    self.buttons["Undo"].disabled = True; self.page.dirty = False
-    w, h = img.size
-    for k, mx, v in (("x0", w, w // 3), ("y0", h, h // 3), ("x1", w, 2 * w // 3), ("y1", h, 2 * h // 3)):
-        if k in self.sliders: self.sliders[k].max = mx; self.sliders[k].value = v
-    self._redraw(); self.status.value = f"{w}x{h} photo loaded: paint over what should go, then Remove."
+    def load(self, data:bytes|str|Path|None, # file contents, or a path to a photo
+             name:str|None=None): # the file's name (a download is called after it)
+        "Start over on a new photo: show its preview, clear the mask and the history."
+        if not data or self.busy: return
+        try: img = open_image(io.BytesIO(data) if isinstance(data, bytes) else data)
+        except RemovalError as e: self.status.value = f"Cannot open {_short(name) if name else 'it'}: {e}"; return
+        self.photo, self.steps, self.painter, self._path = img, [], MaskPainter(img.size, self.preview_side), []
+        self.name = name or (None if isinstance(data, bytes) else Path(data).name)
+        for k in ("Remove", "Clear mask", "Download"): self.buttons[k].disabled = False
+        self.buttons["Undo"].disabled = True; self.page.dirty = False
+        w, h = img.size
+        for k, mx, v in (("x0", w, w // 3), ("y0", h, h // 3), ("x1", w, 2 * w // 3), ("y1", h, 2 * h // 3)):
+            if k in self.sliders: self.sliders[k].max = mx; self.sliders[k].value = v
+        self._redraw(); self.status.value = f"{w}x{h} photo loaded: paint over what should go, then Remove."
 
-def _short(name:str, most:int=60) -> str:
-    "A file name cut to `most` characters for a message."
-    return name if len(name) <= most else name[:most - 3] + "..."
+    def _picked(self, _, msg:dict, buffers:list):
+        "A message from the page's picker: a photo's bytes, or a file too large to send."
+        if msg.get("event") == "too_big":
+            self.status.value = f"{_short(msg['name'])} is {msg['size'] / 1e6:.0f} MB; this page takes photos up to {UPLOAD_MB} MB (cat_inpaint_remove takes any size)"
+        elif msg.get("event") == "file" and buffers: self.load(bytes(buffers[0]), msg.get("name"))
 
-@patch
-def _picked(self:RemovalApp, _, msg:dict, buffers:list):
-    "A message from the page's picker: a photo's bytes, or a file too large to send."
-    if msg.get("event") == "too_big":
-        self.status.value = f"{_short(msg['name'])} is {msg['size'] / 1e6:.0f} MB; this page takes photos up to {UPLOAD_MB} MB (cat_inpaint_remove takes any size)"
-    elif msg.get("event") == "file" and buffers: self.load(bytes(buffers[0]), msg.get("name"))
+    def _redraw(self, *_):
+        "Draw everything: the current photo's preview, the mask over it, nothing in progress."
+        if self.photo is None: return
+        prev = self.painter.preview(self.photo)
+        if self.canvas is None: self.view.value = _png_bytes(prev); return
+        with self.canvas.hold_sync():  # one message, not a flash of half-drawn layers
+            self.canvas[0].clear()  # a smaller photo than the last leaves none of it behind
+            self.canvas[0].put_image_data(np.asarray(prev.convert("RGBA")), 0, 0)  # RGBA travels as PNG, exact (ipycanvas sends RGB as JPEG 75)
+            self._draw_mask()
 
-@patch
-def _redraw(self:RemovalApp, *_):
-    "Draw everything: the current photo's preview, the mask over it, nothing in progress."
-    if self.photo is None: return
-    prev = self.painter.preview(self.photo)
-    if self.canvas is None: self.view.value = _png_bytes(prev); return
-    with self.canvas.hold_sync():  # one message, not a flash of half-drawn layers
-        self.canvas[0].clear()  # a smaller photo than the last leaves none of it behind
-        self.canvas[0].put_image_data(np.asarray(prev.convert("RGBA")), 0, 0)  # RGBA travels as PNG, exact (ipycanvas sends RGB as JPEG 75)
-        self._draw_mask()
-
-@patch
-def _draw_mask(self:RemovalApp):
-    "Layer 1 from the mask itself (so what shows is what goes), layer 2 cleared."
-    if self.canvas is None: return
-    with self.canvas.hold_sync():
-        self.canvas[1].clear(); self.canvas[2].clear()
-        if self.painter.mask.any(): self.canvas[1].put_image_data(self.painter.overlay(), 0, 0)
-
-# %% ../nbs/14_app.ipynb #4d6b2acc
-@patch
-def _down(self:RemovalApp, x, y):
-    if self.painter is None or self.busy: return  # a press while a removal runs is dropped, not kept for after it
-    if self._path: self._end(*self._path[-1])  # a stroke whose end never arrived
-    self._path = [(x, y)]
-    if self.tool.value == "brush" and self.canvas is not None:
-        self.canvas[2].fill_style = MASK_PAINT; self.canvas[2].fill_circle(x, y, self.radius.value)
-
-@patch
-def _move(self:RemovalApp, x, y):
-    "While the button is down: the brush draws a continuous line; the box shows its outline."
-    if not self._path: return
-    if self.tool.value == "brush":
-        (px, py), r = self._path[-1], self.radius.value; self._path.append((x, y))
+    def _draw_mask(self):
+        "Layer 1 from the mask itself (so what shows is what goes), layer 2 cleared."
         if self.canvas is None: return
         with self.canvas.hold_sync():
-            c = self.canvas[2]; c.stroke_style = MASK_PAINT; c.line_width = 2 * r; c.line_cap = "round"
-            c.clear(); c.stroke_lines(self._path)  # the whole stroke so far, so fast moves leave no gaps and no darker overlaps
-    else:
-        (ax, ay), self._path = self._path[0], [self._path[0], (x, y)]
-        if self.canvas is None: return
-        with self.canvas.hold_sync():
-            c = self.canvas[2]; c.clear(); c.fill_style = MASK_PAINT
-            c.fill_rect(min(ax, x), min(ay, y), abs(x - ax) + 1, abs(y - ay) + 1)
+            self.canvas[1].clear(); self.canvas[2].clear()
+            if self.painter.mask.any(): self.canvas[1].put_image_data(self.painter.overlay(), 0, 0)
 
-@patch
-def _end(self:RemovalApp, x, y):
-    "End a stroke or a box (button released, or the pointer left the canvas): it goes into the full-resolution mask."
-    if not self._path: return
-    path, self._path = self._path, []
-    if self.tool.value == "brush": self.painter.stroke(path + [(x, y)], self.radius.value)
-    else: self.painter.box(*path[0], x, y)
-    self.page.dirty = True; self._draw_mask()
+    def _down(self, x, y):
+        if self.painter is None or self.busy: return  # a press while a removal runs is dropped, not kept for after it
+        if self._path: self._end(*self._path[-1])  # a stroke whose end never arrived
+        self._path = [(x, y)]
+        if self.tool.value == "brush" and self.canvas is not None:
+            self.canvas[2].fill_style = MASK_PAINT; self.canvas[2].fill_circle(x, y, self.radius.value)
 
-# %% ../nbs/14_app.ipynb #e9f16c4e
-@patch
-@contextmanager
-def _working(self:RemovalApp, doing:str): # what the status says, e.g. "Removing"
-    "Work that takes longer than `BUSY_AFTER` seconds shows: every control disabled and the seconds counted; nothing for quicker work. Input is refused throughout (`busy`)."
-    done, start, self.busy = threading.Event(), time.perf_counter(), True
-    controls, was = self._controls(), {}
-    def show():
-        if done.wait(BUSY_AFTER): return
-        for c in controls: was[c] = c.disabled; c.disabled = True
-        while not done.is_set():
-            self.status.value = f"{doing}… {time.perf_counter() - start:.0f} s"; done.wait(1.0)
-    ticker = threading.Thread(target=show, daemon=True); ticker.start()
-    try: yield
-    finally:
-        done.set(); ticker.join()
-        for c, d in was.items(): c.disabled = d  # as they were (none touched after quick work: no flicker)
-        self.busy = False
+    def _move(self, x, y):
+        "While the button is down: the brush draws a continuous line; the box shows its outline."
+        if not self._path: return
+        if self.tool.value == "brush":
+            (px, py), r = self._path[-1], self.radius.value; self._path.append((x, y))
+            if self.canvas is None: return
+            with self.canvas.hold_sync():
+                c = self.canvas[2]; c.stroke_style = MASK_PAINT; c.line_width = 2 * r; c.line_cap = "round"
+                c.clear(); c.stroke_lines(self._path)  # the whole stroke so far, so fast moves leave no gaps and no darker overlaps
+        else:
+            (ax, ay), self._path = self._path[0], [self._path[0], (x, y)]
+            if self.canvas is None: return
+            with self.canvas.hold_sync():
+                c = self.canvas[2]; c.clear(); c.fill_style = MASK_PAINT
+                c.fill_rect(min(ax, x), min(ay, y), abs(x - ax) + 1, abs(y - ay) + 1)
 
-@patch
-def _controls(self:RemovalApp) -> list:
-    "Every control a person can use on the page."
-    return [*self.buttons.values(), self.tool, self.radius, self.blend, self.page, *self.sliders.values()] + ([self.upload] if self.upload is not self.page else [])
+    def _end(self, x, y):
+        "End a stroke or a box (button released, or the pointer left the canvas): it goes into the full-resolution mask."
+        if not self._path: return
+        path, self._path = self._path, []
+        if self.tool.value == "brush": self.painter.stroke(path + [(x, y)], self.radius.value)
+        else: self.painter.box(*path[0], x, y)
+        self.page.dirty = True; self._draw_mask()
 
-@patch
-def region(self:RemovalApp):
-    "What Remove removes: the painted mask, else (without a canvas) the sliders' box; None if nothing is chosen."
-    if self.painter is not None and self.painter.mask.any(): return self.painter.mask.copy()
-    if self.sliders: return tuple(self.sliders[k].value for k in ("x0", "y0", "x1", "y1"))
-    return None
+    @contextmanager
+    def _working(self, doing:str): # what the status says, e.g. "Removing"
+        "Work that takes longer than `BUSY_AFTER` seconds shows: every control disabled and the seconds counted; nothing for quicker work. Input is refused throughout (`busy`)."
+        done, start, self.busy = threading.Event(), time.perf_counter(), True
+        controls, was = self._controls(), {}
+        def show():
+            if done.wait(BUSY_AFTER): return
+            for c in controls: was[c] = c.disabled; c.disabled = True
+            while not done.is_set():
+                self.status.value = f"{doing}… {time.perf_counter() - start:.0f} s"; done.wait(1.0)
+        ticker = threading.Thread(target=show, daemon=True); ticker.start()
+        try: yield
+        finally:
+            done.set(); ticker.join()
+            for c, d in was.items(): c.disabled = d  # as they were (none touched after quick work: no flicker)
+            self.busy = False
 
-@patch
-def run(self:RemovalApp, background:bool=False): # work in a thread, so that what the page sends meanwhile is refused at once, not queued (the Remove button)
-    "Remove the chosen region from the current photo; the result becomes the photo the next removal starts from."
-    if self.busy: return  # a second click while one runs: dropped
-    if self.photo is None: self.status.value = "Upload a photo first."; return
-    if (region := self.region()) is None: self.status.value = "Paint over what should go first."; return
-    self.busy = True  # at once: the worker's own flag comes a moment later
-    if not background: return self._remove(region)
-    self._worker = threading.Thread(target=self._remove, args=(region,), daemon=True); self._worker.start()
+    def _controls(self) -> list:
+        "Every control a person can use on the page."
+        return [*self.buttons.values(), self.tool, self.radius, self.blend, self.page, *self.sliders.values()] + ([self.upload] if self.upload is not self.page else [])
 
-@patch
-def wait(self:RemovalApp):
-    "Wait for a removal started with `run(background=True)`."
-    if self._worker is not None: self._worker.join()
+    def region(self):
+        "What Remove removes: the painted mask, else (without a canvas) the sliders' box; None if nothing is chosen."
+        if self.painter is not None and self.painter.mask.any(): return self.painter.mask.copy()
+        if self.sliders: return tuple(self.sliders[k].value for k in ("x0", "y0", "x1", "y1"))
+        return None
 
-@patch
-def _remove(self:RemovalApp, region):
-    "The removal itself, and the undo step it keeps: only the box of pixels it changed, as they were."
-    start, before = time.perf_counter(), self.photo
-    try:
-        with self._working(f"Removing from the {before.width}x{before.height} photo"):
-            out = self.inp(before, region, blend="poisson" if self.blend.value else None)
-            self.steps.append(Step.between(before, out, region))
-    except RemovalError as e: self.status.value = f"Cannot remove: {e}"; self.busy = False; return
-    self.photo = out; self.painter.clear(); self._redraw(); self.buttons["Undo"].disabled = False; self.page.dirty = True
-    self.status.value = f"Removed in {time.perf_counter() - start:.1f} s ({self.removals} so far). Paint the next one, Undo, or Download."
+    def run(self, background:bool=False): # work in a thread, so that what the page sends meanwhile is refused at once, not queued (the Remove button)
+        "Remove the chosen region from the current photo; the result becomes the photo the next removal starts from."
+        if self.busy: return  # a second click while one runs: dropped
+        if self.photo is None: self.status.value = "Upload a photo first."; return
+        if (region := self.region()) is None: self.status.value = "Paint over what should go first."; return
+        self.busy = True  # at once: the worker's own flag comes a moment later
+        if not background: return self._remove(region)
+        self._worker = threading.Thread(target=self._remove, args=(region,), daemon=True); self._worker.start()
 
-@patch
-def undo(self:RemovalApp):
-    "Step back to the photo before the last removal."
-    if self.busy: return
-    if not self.steps: self.status.value = "Nothing to undo."; return
-    self.photo = self.steps.pop().undo(self.photo); self.painter.clear(); self._redraw()
-    self.buttons["Undo"].disabled = not self.steps; self.page.dirty = bool(self.steps)
-    self.status.value = f"Undone ({self.removals} removals left)."
+    def wait(self):
+        "Wait for a removal started with `run(background=True)`."
+        if self._worker is not None: self._worker.join()
 
-@patch
-def clear(self:RemovalApp):
-    "Forget the painted mask."
-    if self.painter is None or self.busy: return
-    self.painter.clear(); self._path = []; self._draw_mask(); self.status.value = "Mask cleared: paint over what should go."
+    def _remove(self, region):
+        "The removal itself, and the undo step it keeps: only the box of pixels it changed, as they were."
+        start, before = time.perf_counter(), self.photo
+        try:
+            with self._working(f"Removing from the {before.width}x{before.height} photo"):
+                out = self.inp(before, region, blend="poisson" if self.blend.value else None)
+                self.steps.append(Step.between(before, out, region))
+        except RemovalError as e: self.status.value = f"Cannot remove: {e}"; self.busy = False; return
+        self.photo = out; self.painter.clear(); self._redraw(); self.buttons["Undo"].disabled = False; self.page.dirty = True
+        self.status.value = f"Removed in {time.perf_counter() - start:.1f} s ({self.removals} so far). Paint the next one, Undo, or Download."
 
-# %% ../nbs/14_app.ipynb #b9bd4749
-@patch
-def result_name(self:RemovalApp) -> str:
-    "The download's file name: the photo's own with `-removed`, in its own format (PNG where it had none); letters, digits, `-_.` only, and short."
-    stem, suffix = (Path(self.name).stem, Path(self.name).suffix.lower()) if self.name else ("photo", "")
-    stem = re.sub(r"[^\w.-]+", "_", stem, flags=re.ASCII).strip("._")[:80] or "photo"  # any file system takes it, whatever the upload was called
-    return f"{stem}-removed{suffix if Image.registered_extensions().get(suffix) in Image.SAVE else '.png'}"
+    def undo(self):
+        "Step back to the photo before the last removal."
+        if self.busy: return
+        if not self.steps: self.status.value = "Nothing to undo."; return
+        self.photo = self.steps.pop().undo(self.photo); self.painter.clear(); self._redraw()
+        self.buttons["Undo"].disabled = not self.steps; self.page.dirty = bool(self.steps)
+        self.status.value = f"Undone ({self.removals} removals left)."
 
-@patch
-def download(self:RemovalApp, path:str|Path|None=None): # also save it here (the browser gets it either way)
-    "Hand the current photo to the browser as a file, at full resolution and stored the way it came (and save it to `path`)."
-    if self.photo is None: self.status.value = "Upload a photo first."; return
-    if self.busy: return
-    name = self.result_name()
-    try:
-        with tempfile.TemporaryDirectory() as d:  # this session's own folder, never named to the page
-            try: data = save_photo(self.photo, Path(d)/name).read_bytes()
-            except RemovalError as e: raise RemovalError(str(e).replace(str(Path(d)/name), name).replace(d, "")) from None
-        if path is not None: save_photo(self.photo, path)
-    except RemovalError as e: self.status.value = f"Cannot save it: {e}"; return
-    self.host.download(self.saver, name, data, Image.MIME.get(Image.registered_extensions()[Path(name).suffix], "application/octet-stream"))
-    self.status.value = f"Downloading {name} ({len(data) / 1e6:.1f} MB)" + (f"; saved {path}." if path else ".")
+    def clear(self):
+        "Forget the painted mask."
+        if self.painter is None or self.busy: return
+        self.painter.clear(); self._path = []; self._draw_mask(); self.status.value = "Mask cleared: paint over what should go."
+
+    def result_name(self) -> str:
+        "The download's file name: the photo's own with `-removed`, in its own format (PNG where it had none); letters, digits, `-_.` only, and short."
+        stem, suffix = (Path(self.name).stem, Path(self.name).suffix.lower()) if self.name else ("photo", "")
+        stem = re.sub(r"[^\w.-]+", "_", stem, flags=re.ASCII).strip("._")[:80] or "photo"  # any file system takes it, whatever the upload was called
+        return f"{stem}-removed{suffix if Image.registered_extensions().get(suffix) in Image.SAVE else '.png'}"
+
+    def download(self, path:str|Path|None=None): # also save it here (the browser gets it either way)
+        "Hand the current photo to the browser as a file, at full resolution and stored the way it came (and save it to `path`)."
+        if self.photo is None: self.status.value = "Upload a photo first."; return
+        if self.busy: return
+        name = self.result_name()
+        try:
+            with tempfile.TemporaryDirectory() as d:  # this session's own folder, never named to the page
+                try: data = save_photo(self.photo, Path(d)/name).read_bytes()
+                except RemovalError as e: raise RemovalError(str(e).replace(str(Path(d)/name), name).replace(d, "")) from None
+            if path is not None: save_photo(self.photo, path)
+        except RemovalError as e: self.status.value = f"Cannot save it: {e}"; return
+        self.host.download(self.saver, name, data, Image.MIME.get(Image.registered_extensions()[Path(name).suffix], "application/octet-stream"))
+        self.status.value = f"Downloading {name} ({len(data) / 1e6:.1f} MB)" + (f"; saved {path}." if path else ".")
