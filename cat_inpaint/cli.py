@@ -11,7 +11,7 @@ from fastcore.docments import docments
 # %% auto #0
 __all__ = ['EXTRAS', 'DEVICES', 'DEVICE', 'HUB_NAME', 'PRECISIONS', 'train_cli', 'eval_cli', 'remove_cli', 'bench_cli', 'app_cli',
            'missing_extra', 'cli_errors', 'OneLineParser', 'at_least', 'above', 'between', 'script_parser', 'Script',
-           'train', 'evaluate', 'remove', 'bench', 'app']
+           'train_command', 'eval_command', 'remove_command', 'bench_command', 'app_command']
 
 # %% ../nbs/18_cli.ipynb #721bf21b
 EXTRAS = {"datasets": "train", "pyarrow": "train", "torchmetrics": "eval", "piq": "eval", "torch_fidelity": "eval", "matplotlib": "eval",
@@ -115,7 +115,7 @@ class Script:
 # %% ../nbs/18_cli.ipynb #3ee35407
 HUB_NAME = "microsoft/cats_vs_dogs" # the report's photos (`data.HUB_NAME`; repeated here so a script's help needs no data pipeline)
 
-def train(data:str=HUB_NAME, # Hub dataset name, `.parquet` file or image folder
+def train_command(data:str=HUB_NAME, # Hub dataset name, `.parquet` file or image folder
           recipe:str="default", # the training recipe (`seed` is the report's)
           epochs:int=None, # passes over the training split (1 if no other limit is given)
           max_steps:int=None, # stop after this many steps
@@ -160,12 +160,12 @@ def _recipes(): from cat_inpaint.recipes import RECIPES; return list(RECIPES)
 def _criteria(): from cat_inpaint.losses import CRITERIA; return list(CRITERIA)
 PRECISIONS = ("auto", "bf16", "fp16", "fp32") # `training.PRECISIONS`, repeated so that --help needs no torch
 
-train_cli = Script(train, "cat_inpaint_train", choices={"recipe": _recipes, "criterion": _criteria, "precision": PRECISIONS},
+train_cli = Script(train_command, "cat_inpaint_train", choices={"recipe": _recipes, "criterion": _criteria, "precision": PRECISIONS},
                    checks={"epochs": at_least(1), "max_steps": at_least(1), "minutes": above(0), "batch_size": at_least(1),
                            "size": at_least(16), "adv_weight": at_least(0), "eval_every": above(0), "save_every": above(0), "device": DEVICE})
 
 # %% ../nbs/18_cli.ipynb #93009a05
-def evaluate(checkpoint:str="default", # shipped models (default, cats64), checkpoint.pt or .safetensors files, comma-separated
+def eval_command(checkpoint:str="default", # shipped models (default, cats64), checkpoint.pt or .safetensors files, comma-separated
              data:str=HUB_NAME, # Hub dataset name, `.parquet` file or image folder
              split:str="test", # which of the report's cat splits
              masks:str="", # mask settings, comma-separated (default: centre,free_form at 64 px; centre,free_form,object above)
@@ -198,7 +198,7 @@ def evaluate(checkpoint:str="default", # shipped models (default, cats64), check
     print(json.dumps({"data": data, "split": split, "size": size, "images": len(images), "results": rows}))
 
 def _evaluate_photos(folder:str, checkpoint:str, classical:str, limit:int|None, device:str|None, adapt_steps:int=0):
-    "`evaluate` on a folder of large photos: each removal on stderr as it is scored, then the table; the JSON, with its command, on stdout."
+    "`eval_command` on a folder of large photos: each removal on stderr as it is scored, then the table; the JSON, with its command, on stdout."
     from cat_inpaint.evaluation import PHOTO_CLASSICAL, PHOTO_BOUNDS, checkpoint_methods, evaluate_photos, summarise_photos, markdown_table
     if not Path(folder).expanduser().is_dir(): raise ValueError(f"--photos {folder}: no such folder")
     methods = checkpoint_methods(checkpoint, device, size=None, adapt_steps=adapt_steps)
@@ -213,7 +213,7 @@ def _evaluate_photos(folder:str, checkpoint:str, classical:str, limit:int|None, 
     command = f"cat_inpaint_eval --photos {folder} --checkpoint {shlex.quote(checkpoint)} --classical {shlex.quote(classical)}" + (f" --limit {limit}" if limit else "") + (f" --adapt-steps {adapt_steps}" if adapt_steps else "")
     print(json.dumps({"photos": Path(folder).name, "command": command, "results": table, "removals": rows}))
 
-eval_cli = Script(evaluate, "cat_inpaint_eval", choices={"split": ["train", "valid", "test"]},
+eval_cli = Script(eval_command, "cat_inpaint_eval", choices={"split": ["train", "valid", "test"]},
                   checks={"limit": at_least(1), "size": at_least(16), "adapt_steps": at_least(0), "device": DEVICE})
 
 # %% ../nbs/18_cli.ipynb #606ae290
@@ -274,7 +274,7 @@ def _remove_folder(inp, images:Path, mask_dir, box, out:Path, prog:str, overwrit
     return int(failed > 0)
 
 # %% ../nbs/18_cli.ipynb #c3ad8ef1
-def remove(image:str, # the photo, or a folder of photos
+def remove_command(image:str, # the photo, or a folder of photos
            mask:str=None, # mask image, same size as the photo: its white part (1 in a 0/1 mask) is removed; in a mask with transparency, its opaque part
            box:str=None, # or a box to remove: x0,y0,x1,y1 in pixels (for a folder: the same box in every photo)
            mask_dir:str=None, # for a folder of photos: a folder of masks, each named like its photo
@@ -299,11 +299,11 @@ def remove(image:str, # the photo, or a folder of photos
     if folder: return _remove_folder(inp, Path(image), mask_dir, box, dest, prog, overwrite, blend=blend, dilate=dilate, quality=quality)
     print(f"wrote {_remove_to(inp, image, region, dest, prog, blend=blend, dilate=dilate, quality=quality)}")
 
-remove_cli = Script(remove, "cat_inpaint_remove", choices={"blend": ["poisson"]}, required=["out"],
+remove_cli = Script(remove_command, "cat_inpaint_remove", choices={"blend": ["poisson"]}, required=["out"],
                     checks={"dilate": at_least(0), "quality": between(1, 100), "adapt_steps": at_least(0), "device": DEVICE})
 
 # %% ../nbs/18_cli.ipynb #fb5dccbb
-def bench(data:str=HUB_NAME, # photos: Hub name, `.parquet` file or image folder
+def bench_command(data:str=HUB_NAME, # photos: Hub name, `.parquet` file or image folder
           steps:int=20, # timed training steps per row
           images:int=400, # images timed in the data-pipeline rows
           recipes:str="", # comma-separated recipes to time (default: all)
@@ -318,10 +318,10 @@ def bench(data:str=HUB_NAME, # photos: Hub name, `.parquet` file or image folder
     benchmark(data, steps, images, [r for r in recipes.split(",") if r] or None, emit=emit, only=kinds or None)
     if out: Path(out).write_text("\n".join(lines) + "\n")
 
-bench_cli = Script(bench, "cat_inpaint_bench", checks={"steps": at_least(1), "images": at_least(1)})
+bench_cli = Script(bench_command, "cat_inpaint_bench", checks={"steps": at_least(1), "images": at_least(1)})
 
 # %% ../nbs/18_cli.ipynb #0b9188c2
-def app(port:int=8866, # the page's port, on 127.0.0.1
+def app_command(port:int=8866, # the page's port, on 127.0.0.1
         model:str="default", # a shipped model's name (default, cats64) or a `.safetensors` / checkpoint file
         browser:bool=False, # also open the page in this computer's browser
         token:str=None, # the secret the page's address carries (default: a new random one each start)
@@ -333,4 +333,4 @@ def app(port:int=8866, # the page's port, on 127.0.0.1
     from cat_inpaint.appserver import serve  # light: no torch in the launcher, which becomes Voilà
     return serve(port, model, browser, token, allow_hosts, ip, max_pages, cull_minutes)
 
-app_cli = Script(app, "cat_inpaint_app", checks={"port": between(1, 65535), "max_pages": at_least(1), "cull_minutes": above(0)})
+app_cli = Script(app_command, "cat_inpaint_app", checks={"port": between(1, 65535), "max_pages": at_least(1), "cull_minutes": above(0)})
