@@ -11,6 +11,7 @@ import cv2, numpy as np, torch
 import torch.nn.functional as F
 from torch import nn
 from skimage.restoration import inpaint_biharmonic as _biharmonic
+from . import __version__
 from .core import eval_mode, atomic_write, to_rgb
 from .data import cached_split, to_float, show_rows, IMAGE_SUFFIXES
 from .masks import create_masks, mask_images, composite, eval_masks, is_report_size, EVAL_SETTINGS, NATIVE_SETTINGS, REPORT_SIZE, photo_masks
@@ -302,6 +303,7 @@ def ship_model(checkpoint, # training checkpoint of the model to ship
             **({"detail_from": str(detail_from), "sigma": sigma, "mirror": mirror} if detail_from is not None else {}),
             "images_per_s": round(seen / max(h["train_seconds"], 1e-9), 1), "machine": f"{platform.machine()} CPU, {torch.get_num_threads()} threads",
             "precision": h.get("precision", "fp32"),  # runs from before `precision` trained in fp32
+            "library_version": __version__,
             "command": command, "test_metrics": rows, "validation_curve": h["curve"]}
     if native_eval: card["test_metrics_native"] = json.loads(Path(native_eval).read_text())["results"]
     card = {k: v for k, v in card.items() if v is not None}  # no `init` for a run from scratch

@@ -14,6 +14,7 @@ import torch.nn.functional as F
 from fastcore.basics import patch
 from safetensors import safe_open
 from safetensors.torch import save_file, load_file
+from . import __version__
 from .core import eval_mode, atomic_write, Configured
 from .fills import FILLS, gaussian_blur
 from .masks import composite
@@ -44,7 +45,8 @@ class GeneratorBase(Configured, nn.Module):
                          half:bool=False) -> Path: # store the weights as float16
         "Write this generator to the safetensors file `path` atomically: weights, `arch`, `info` and `card`."
         sd = {k: (v.half() if half and v.is_floating_point() else v).contiguous().cpu() for k, v in self.state_dict().items()}
-        meta = {"arch": json.dumps(self.arch), "info": json.dumps(asdict(self.info)), "card": json.dumps(dict(self.card) if card is None else card)}
+        meta = {"arch": json.dumps(self.arch), "info": json.dumps(asdict(self.info)), "card": json.dumps(dict(self.card) if card is None else card),
+                "library": f"cat_inpaint {__version__}"}  # which code wrote it
         with atomic_write(path, mode=0o644) as tmp: save_file(sd, tmp, metadata=meta)  # readable by all, like any installed package file
         return Path(path)
 
