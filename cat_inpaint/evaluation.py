@@ -82,7 +82,7 @@ def learned_metrics(device=None) -> tuple:
         return (lpips.to(device or "cpu"), fid.to(device or "cpu")), None
     except Exception as e:  # offline without cached weights, or torch-fidelity missing
         why = "no network" if isinstance(e, OSError) else str(e).splitlines()[0][:160] if str(e) else type(e).__name__  # URLError is an OSError
-        return None, f"LPIPS and FID skipped: their pretrained AlexNet/Inception weights are neither cached nor downloadable here ({why})"
+        return None, f"LPIPS and FID skipped: their pretrained AlexNet/Inception weights are neither cached nor downloadable on this computer ({why})"
 
 # %% ../nbs/15_evaluation.ipynb #4618684e
 _LAPLACE = torch.tensor([[0., 1, 0], [1, -4, 1], [0, 1, 0]])[None, None]
