@@ -42,10 +42,10 @@ def server(cmd:list, url:str, env:dict, log:Path):
 
 class Kernel:
     "A second client on the page's kernel (the newest connection file under `folder`): runs code, returns its JSON."
-    def __init__(self, folder:Path):
+    def __init__(self, folder:Path, kernel_id:str|None=None):
         from jupyter_client import BlockingKernelClient
-        files = sorted(folder.rglob("kernel-*.json"), key=lambda p: p.stat().st_mtime)
-        assert files, f"no kernel connection file under {folder}"
+        files = sorted(folder.rglob(f"kernel-{kernel_id or '*'}.json"), key=lambda p: p.stat().st_mtime)
+        assert files, f"no connection file for kernel {kernel_id or 'any'} under {folder}"
         self.client = BlockingKernelClient(connection_file=str(files[-1])); self.client.load_connection_file()
         self.client.start_channels(); self.client.wait_for_ready(timeout=60)
 
@@ -55,7 +55,8 @@ class Kernel:
         def keep(msg):
             if msg["msg_type"] == "stream": out.append(msg["content"]["text"])
             if msg["msg_type"] == "error": raise AssertionError("\n".join(msg["content"]["traceback"]))
-        self.client.execute_interactive(code, output_hook=keep, timeout=120)
+        try: self.client.execute_interactive(code, output_hook=keep, timeout=120)
+        except TimeoutError: raise AssertionError(f"the kernel did not answer {code[:60]!r} in 120 s") from None
         return json.loads("".join(out).strip().splitlines()[-1])
 
     def close(self): self.client.stop_channels()
@@ -270,6 +271,8 @@ CELL_DONE = ("i => { const c = window.jupyterapp.shell.currentWidget.content.wid
              " return c.model.executionCount !== null && !c.node.querySelector('.jp-InputPrompt').textContent.includes('*'); }")
 CELL_RUNNING = "i => window.jupyterapp.shell.currentWidget.content.widgets[i].node.querySelector('.jp-InputPrompt').textContent.includes('*')"
 
+LAB_KERNEL = "() => window.jupyterapp.shell.currentWidget.sessionContext.session?.kernel?.id" # the kernel the notebook tab talks to
+
 RELOAD_NOISE = "Canceled future for" # JupyterLab's own message when a reload drops its kernel connection with a request in flight
 
 def kernel_chosen(page):
@@ -316,10 +319,15 @@ def test_jupyterlab(browser, photo, shots, tmp_path):
         kernel_chosen(page)
         kernel, preview = session(page, runtime, photo, shots, "lab")
         assert np.abs(canvas_pixels(page, 1) - canvas_pixels(page, 0)).max() == 0  # the second app.ui shows the same
+        before = page.evaluate(LAB_KERNEL); kernel.close()
         page.reload(); waiting(page, "JupyterLab's notebook", "() => window.jupyterapp && document.querySelector('.jp-Notebook')")
         page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=TIMEOUT)
+        kernel_chosen(page)
+        waiting(page, "the reloaded tab's kernel", LAB_KERNEL)
+        assert page.evaluate(LAB_KERNEL) == before, "the reloaded tab talks to another kernel than before"
         run_cells(page, [1, 2])  # the kernel lives on: app.ui shown again in the reloaded tab
         kernel_chosen(page)
+        kernel = Kernel(runtime, before)  # a fresh client on that same kernel: the first one's sockets lived through the reload's reconnects
         waiting(page, "two canvases after the reload", "() => document.querySelectorAll('canvas').length == 2"); wait_drawn(page)
         shown = canvas_pixels(page)
         assert kernel.ask("print(json.dumps(app.removals))") == 1 and shown.shape == preview.shape  # the first removal's result...
@@ -331,6 +339,7 @@ def test_jupyterlab(browser, photo, shots, tmp_path):
         page.screenshot(path=shots / "lab-after-reload.png")
         kernel.close()
         assert [e for e in errors if not RELOAD_NOISE in e] == [], errors
+
 
 # ---------------------------------------------------------------- the page as a server: kernels, access, phones, large photos
 
