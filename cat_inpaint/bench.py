@@ -16,7 +16,7 @@ from .data import CatDataset, cached_split, load_splits, TensorBatches
 from .masks import create_masks, mask_images
 from .generator import Generator, forward_flops
 from .discriminator import Discriminator
-from .recipes import RECIPES, get_recipe, build_models, build_optimizers, memory_format
+from .recipes import RECIPES, RunOptions, get_recipe, build_models, build_optimizers, memory_format
 from .training import train, fit, BatchMasks, native_bf16
 
 # %% auto #0
@@ -77,8 +77,8 @@ def _train_report(source, n):
 
 def _train_recipe(source, n, name, cache_dir=None, precision="auto"):
     r = get_recipe(name); imgs = cached_split(source, "train", r.size, cache_dir)
-    fit(r, imgs, max_steps=2, progress=False, precision=precision)  # warm-up (first-call allocations)
-    h = fit(r, imgs, max_steps=n, progress=False, precision=precision).history
+    fit(r, imgs, options=RunOptions(max_steps=2, progress=False, precision=precision))  # warm-up (first-call allocations)
+    h = fit(r, imgs, options=RunOptions(max_steps=n, progress=False, precision=precision)).history
     return {"images_per_s": h["images_per_s"], **_spread(h["step_s"], r.batch_size), "batch_size": r.batch_size, "precision": h["precision"],
             "s_per_step_median": float(np.median(h["step_s"])),
             "gflop_per_image": train_flops(r) / 1e9, "cached_images": len(imgs)}

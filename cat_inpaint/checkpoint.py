@@ -5,47 +5,18 @@
 # %% ../nbs/10_checkpoint.ipynb #3cd9f0b0
 from __future__ import annotations
 import json
-from dataclasses import dataclass, field, fields, asdict
+from dataclasses import fields, asdict
 from pathlib import Path
 import torch
 from torch import nn
 from torch.nn.parallel import DistributedDataParallel as DDP
-from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from .core import atomic_write
 from .pretrained import read_checkpoint, load_generator
-from .recipes import Recipe, recipe_from_dict, build_models, build_optimizers
+from .recipes import Recipe, TrainState, recipe_from_dict
 
 # %% auto #0
-__all__ = ['PER_STEP', 'new_history', 'TrainState', 'new_state', 'unwrap', 'save_checkpoint', 'save_run', 'load_checkpoint',
-           'check_resume', 'resume_state', 'warm_start']
-
-# %% ../nbs/10_checkpoint.ipynb #956263b7
-def new_history() -> dict:
-    "An empty history: per-step losses and durations, the validation curve, seconds of training."
-    return {"d": [], "g": [], "rec": [], "step_s": [], "curve": [], "train_seconds": 0.0}
-
-@dataclass
-class TrainState:
-    "Everything a run needs to continue: recipe, models, optimisers, weight average, step and history."
-    recipe:Recipe
-    g:nn.Module
-    d:nn.Module|None
-    opt_g:torch.optim.Optimizer
-    opt_d:torch.optim.Optimizer|None
-    ema:AveragedModel|None=None # exponential moving average of `g`'s weights
-    step:int=0
-    history:dict=field(default_factory=new_history)
-
-    @property
-    def generator(self) -> nn.Module:
-        "The generator to evaluate and ship: the weight average if the recipe keeps one."
-        return self.ema.module if self.ema is not None else self.g
-
-def new_state(recipe:Recipe, device=None) -> TrainState:
-    "Fresh models, optimisers and weight average of `recipe` on `device`, initialised from PyTorch's random state (seed it first)."
-    g, d = build_models(recipe, device); opt_g, opt_d = build_optimizers(recipe, g, d)
-    ema = AveragedModel(g, multi_avg_fn=get_ema_multi_avg_fn(recipe.ema), use_buffers=True) if recipe.ema else None
-    return TrainState(recipe, g, d, opt_g, opt_d, ema)
+__all__ = ['PER_STEP', 'unwrap', 'save_checkpoint', 'save_run', 'load_checkpoint', 'RecipeMismatch', 'check_resume',
+           'resume_state', 'warm_start']
 
 # %% ../nbs/10_checkpoint.ipynb #540674d6
 def unwrap(m:nn.Module|None) -> nn.Module|None:
@@ -78,20 +49,19 @@ def load_checkpoint(path) -> dict:
     ck.setdefault("arch", ck["recipe"].arch)  # older checkpoints: the recipe knew the architecture
     return ck
 
-_OPTIONS = {"name": "--recipe", "batch_size": "--batch-size", "criterion": "--criterion"} # recipe fields a console script sets
-
-def _recipe_mismatch(path, saved:Recipe, now:Recipe) -> str:
-    "One sentence: the first field in which `now` differs from the `saved` recipe, both values, and how to keep the saved one."
-    k = next(f.name for f in fields(Recipe) if getattr(saved, f.name) != getattr(now, f.name))
-    was, asked = getattr(saved, k), getattr(now, k)
-    if k == "name": return f"{path} was trained with recipe {was!r}, not {asked!r}; pass --recipe {was} to continue it"
-    how = f"leave out {_OPTIONS[k]} (or give {_OPTIONS[k]} {was})" if k in _OPTIONS else f"resume with the version of recipe {was!r} that trained it"
-    return f"{path} was trained with {k}={was!r}, but this run asks for {k}={asked!r}; to continue it as it was trained, {how}"
+class RecipeMismatch(ValueError):
+    "A checkpoint resumed with another recipe than the one that trained it: the first field that differs, and both values."
+    def __init__(self, path, field:str, saved, asked):
+        self.path, self.field, self.saved, self.asked = path, field, saved, asked
+        what = f"recipe {saved!r}, not {asked!r}" if field == "name" else f"{field}={saved!r}, but this run asks for {field}={asked!r}"
+        super().__init__(f"{path} was trained with {what}; continue it with the recipe that trained it (its checkpoint's `recipe`)")
 
 def check_resume(path, recipe:Recipe) -> dict:
     "The checkpoint at `path`, once it is known to continue a run of `recipe`; else one sentence naming what differs."
     ck = load_checkpoint(path)
-    if ck["recipe"] != recipe: raise ValueError(_recipe_mismatch(path, ck["recipe"], recipe))
+    if ck["recipe"] != recipe:
+        k = next(f.name for f in fields(Recipe) if getattr(ck["recipe"], f.name) != getattr(recipe, f.name))
+        raise RecipeMismatch(path, k, getattr(ck["recipe"], k), getattr(recipe, k))
     return ck
 
 def resume_state(state:TrainState, path) -> TrainState:

@@ -139,22 +139,34 @@ def train_command(data:str=HUB_NAME, # Hub dataset name, `.parquet` file or imag
     "Train an inpainting GAN on the cats of DATA and save a checkpoint."
     import torch
     from cat_inpaint.data import cached_split
-    from cat_inpaint.recipes import get_recipe
-    from cat_inpaint.checkpoint import check_resume
+    from cat_inpaint.recipes import get_recipe, RunOptions
+    from cat_inpaint.checkpoint import check_resume, RecipeMismatch
     from cat_inpaint.training import fit, dist_info, VAL_SUBSET
     r = get_recipe(recipe, batch_size=batch_size, criterion=criterion, adv_weight=adv_weight)
     ck = Path(out)/"checkpoint.pt"
     if ck.exists() and not (resume and Path(resume).resolve() == ck.resolve()): raise FileExistsError(f"{ck} exists; choose another --out or pass --resume {ck}")
-    if resume: check_resume(resume, r)  # before any photo is decoded
+    if resume:
+        try: check_resume(resume, r)  # before any photo is decoded
+        except RecipeMismatch as e: raise ValueError(_mismatch_hint(e)) from None
     size, cache = size or r.size, cache_dir or None
     train_imgs = cached_split(data, "train", size, cache, progress=True)
     if r.dogs: train_imgs = torch.cat([train_imgs, cached_split(data, "dogs", size, cache, progress=True)])
     val_imgs = cached_split(data, "valid", size, cache)[:VAL_SUBSET] if eval_every else None
-    h = fit(r, train_imgs, val_imgs, epochs=epochs, max_steps=max_steps, minutes=minutes, out=out, resume=resume, init=init, device=device,
-            seed=seed, eval_every=eval_every, save_every=save_every, tensorboard=tensorboard, precision=precision, amp=amp, keep=keep).history
+    h = fit(r, train_imgs, val_imgs, options=RunOptions(
+        out=out, resume=resume, init=init, epochs=epochs, max_steps=max_steps, minutes=minutes, seed=seed, eval_every=eval_every,
+        save_every=save_every, keep=keep, tensorboard=tensorboard, precision=precision, amp=amp, device=device)).history
     if dist_info()[0] == 0:
         print(json.dumps({"recipe": r.name, "steps": h["steps"], "images": h["images"], "minutes": round(h["train_seconds"] / 60, 2),
                           "images_per_s": round(h["images_per_s"], 2), "precision": h["precision"], "checkpoint": str(ck), **(h["curve"][-1] if h["curve"] else {})}))
+
+_FLAGS = {"name": "--recipe", "batch_size": "--batch-size", "criterion": "--criterion", "adv_weight": "--adv-weight"} # recipe fields options set
+
+def _mismatch_hint(e) -> str:
+    "A `RecipeMismatch` in the command line's terms: which option to leave out, or give, to continue the run."
+    if e.field == "name": return f"{e.path} was trained with recipe {e.saved!r}, not {e.asked!r}; pass --recipe {e.saved} to continue it"
+    flag = _FLAGS.get(e.field)
+    how = f"leave out {flag} (or give {flag} {e.saved})" if flag else f"resume with the version of recipe {e.saved!r} that trained it"
+    return f"{e.path} was trained with {e.field}={e.saved!r}, but this run asks for {e.field}={e.asked!r}; to continue it as it was trained, {how}"
 
 def _recipes(): from cat_inpaint.recipes import RECIPES; return list(RECIPES)
 def _criteria(): from cat_inpaint.losses import CRITERIA; return list(CRITERIA)
@@ -181,7 +193,8 @@ def eval_command(checkpoint:str="default", # shipped models (default, cats64), c
     if photos: return _evaluate_photos(photos, checkpoint, classical, limit, device, adapt_steps)
     from cat_inpaint.masks import MASKS, eval_settings, is_report_size
     from cat_inpaint.data import cached_split
-    from cat_inpaint.evaluation import CLASSICAL, checkpoint_methods, learned_metrics, evaluate_methods, markdown_table
+    from cat_inpaint.classical import CLASSICAL
+    from cat_inpaint.evaluation import checkpoint_methods, learned_metrics, evaluate_methods, markdown_table
     settings = [s for s in masks.split(",") if s] or list(eval_settings(size))
     for s in settings:
         if s not in MASKS: raise ValueError(f"unknown mask setting {s!r}; choose from {', '.join(MASKS)}")
@@ -199,7 +212,8 @@ def eval_command(checkpoint:str="default", # shipped models (default, cats64), c
 
 def _evaluate_photos(folder:str, checkpoint:str, classical:str, limit:int|None, device:str|None, adapt_steps:int=0):
     "`eval_command` on a folder of large photos: each removal on stderr as it is scored, then the table; the JSON, with its command, on stdout."
-    from cat_inpaint.evaluation import PHOTO_CLASSICAL, PHOTO_BOUNDS, checkpoint_methods, evaluate_photos, summarise_photos, markdown_table
+    from cat_inpaint.classical import PHOTO_CLASSICAL
+    from cat_inpaint.evaluation import PHOTO_BOUNDS, checkpoint_methods, evaluate_photos, summarise_photos, markdown_table
     if not Path(folder).expanduser().is_dir(): raise ValueError(f"--photos {folder}: no such folder")
     methods = checkpoint_methods(checkpoint, device, size=None, adapt_steps=adapt_steps)
     for c in [c for c in classical.split(",") if c]:

@@ -4,30 +4,24 @@
 
 # %% ../nbs/15_evaluation.ipynb #50e237eb
 from __future__ import annotations
-import contextlib, io, json, platform, sys, time
-from dataclasses import asdict
+import contextlib, io, time
 from pathlib import Path
 import cv2, numpy as np, torch
-import torch.nn.functional as F
 from torch import nn
-from skimage.restoration import inpaint_biharmonic as _biharmonic
-from . import __version__
-from .core import eval_mode, atomic_write, to_rgb
-from .data import cached_split, to_float, show_rows, IMAGE_SUFFIXES
-from .masks import create_masks, mask_images, composite, eval_masks, is_report_size, EVAL_SETTINGS, NATIVE_SETTINGS, REPORT_SIZE, photo_masks
-from .metrics import masked_mean, hole_psnr, hole_l1, ssim
-from .generator import ModelInfo, complete, two_band
-from .pretrained import fill, generator_from_checkpoint, load_generator, PRETRAINED, SHIPPED
-from .checkpoint import load_checkpoint
+from .core import eval_mode, to_rgb
+from .data import to_float, show_rows, IMAGE_SUFFIXES
+from .masks import create_masks, mask_images, eval_masks, is_report_size, EVAL_SETTINGS, photo_masks
+from .metrics import hole_psnr, hole_l1, ssim, texture_energy, hole_haarpsi
+from .generator import complete
+from .pretrained import fill, load_generator, SHIPPED
 from .removal import Inpainter, removal_inpainter
 from .detail import with_photo_detail, match_scale, blur
 from .photos import open_image, mask_box, to_uint8
 
 # %% auto #0
-__all__ = ['inpaint_telea', 'inpaint_ns', 'inpaint_biharmonic', 'CLASSICAL', 'PHOTO_CLASSICAL', 'PHOTO_BOUNDS', 'evaluate_report',
-           'inpaint_mean', 'learned_metrics', 'texture_energy', 'hole_haarpsi', 'evaluate_methods', 'markdown_table',
-           'model_inpainter', 'photo_scores', 'removal_method', 'evaluate_photos', 'summarise_photos', 'compare_grid',
-           'checkpoint_methods', 'minutes_behind', 'ship_model']
+__all__ = ['PHOTO_BOUNDS', 'evaluate_report', 'learned_metrics', 'evaluate_methods', 'markdown_table', 'model_inpainter',
+           'photo_scores', 'removal_method', 'evaluate_photos', 'summarise_photos', 'compare_grid',
+           'checkpoint_methods']
 
 # %% ../nbs/15_evaluation.ipynb #ace3da99
 @torch.no_grad()
@@ -44,32 +38,6 @@ def evaluate_report(g, d, # report generator and discriminator
             dl.append(bce(p, torch.zeros_like(p)).item()); gl.append(bce(p, torch.ones_like(p)).item()); n += len(masked)
     return {"discriminator": float(np.mean(dl)), "generator": float(np.mean(gl)), "images": n}
 
-# %% ../nbs/15_evaluation.ipynb #1cb16ffc
-def _per_image(fn):
-    "Wrap `fn(image HxWx3 float, hole HxW bool) -> HxWx3` into a batch inpainter returning composites."
-    def inpaint(masked:torch.Tensor, masks:torch.Tensor) -> torch.Tensor:
-        ims, holes = masked.permute(0, 2, 3, 1).cpu().numpy(), masks[:, 0].cpu().numpy() > 0.5
-        out = np.stack([fn(im, h) if h.any() else im for im, h in zip(ims, holes)])
-        return composite(torch.from_numpy(out).permute(0, 3, 1, 2).float(), masked, masks)
-    return inpaint
-
-def _opencv(flag, radius=3):
-    def fn(im, hole):
-        u8 = (im * 255 + 0.5).clip(0, 255).astype(np.uint8)
-        return cv2.inpaint(u8, hole.astype(np.uint8), radius, flag).astype(np.float32) / 255
-    return fn
-
-inpaint_telea = _per_image(_opencv(cv2.INPAINT_TELEA))
-inpaint_ns = _per_image(_opencv(cv2.INPAINT_NS))
-inpaint_biharmonic = _per_image(lambda im, hole: _biharmonic(im, hole, channel_axis=-1))
-
-def inpaint_mean(masked:torch.Tensor, masks:torch.Tensor) -> torch.Tensor:
-    "Fill each hole with the mean colour of the image's known pixels."
-    mean = masked_mean(masked, 1 - masks, dims=(2, 3), keepdim=True)
-    return composite(mean.expand_as(masked), masked, masks)
-
-CLASSICAL = {"telea": inpaint_telea, "navier_stokes": inpaint_ns, "biharmonic": inpaint_biharmonic, "mean_colour": inpaint_mean}
-
 # %% ../nbs/15_evaluation.ipynb #02d01ca3
 def learned_metrics(device=None) -> tuple:
     "torchmetrics' LPIPS (AlexNet) and FID (Inception) on `device`: `((lpips, fid), None)`, or `(None, one line saying why not)`."
@@ -83,36 +51,6 @@ def learned_metrics(device=None) -> tuple:
     except Exception as e:  # offline without cached weights, or torch-fidelity missing
         why = "no network" if isinstance(e, OSError) else str(e).splitlines()[0][:160] if str(e) else type(e).__name__  # URLError is an OSError
         return None, f"LPIPS and FID skipped: their pretrained AlexNet/Inception weights are neither cached nor downloadable on this computer ({why})"
-
-# %% ../nbs/15_evaluation.ipynb #4618684e
-_LAPLACE = torch.tensor([[0., 1, 0], [1, -4, 1], [0, 1, 0]])[None, None]
-_GRAY = torch.tensor([0.299, 0.587, 0.114])[None, :, None, None]
-
-def texture_energy(x:torch.Tensor, # `(N, 3, H, W)` in [0, 1]
-                   masks:torch.Tensor, # `(N, 1, H, W)`, 1 = hole
-                   margin:int=2) -> torch.Tensor: # only hole pixels at least this far inside the hole
-    "Per image, the sum of the squared 3x3 Laplacian of grayscale `x` over the inner hole pixels, `(N,)`."
-    lap = F.conv2d(F.pad((x * _GRAY).sum(1, keepdim=True), (1, 1, 1, 1), mode="replicate"), _LAPLACE)
-    inner = 1 - F.max_pool2d(1 - masks, 2 * margin + 1, stride=1, padding=margin)  # the hole eroded by `margin`
-    return (lap ** 2 * inner).sum((1, 2, 3))
-
-def hole_haarpsi(pred:torch.Tensor, truth:torch.Tensor, masks:torch.Tensor, pad:int=8, min_side:int=32) -> torch.Tensor:
-    "HaarPSI of each image's composite against the truth on a crop around its hole (at least `min_side` wide), `(N,)`; 1 without a hole."
-    from piq import haarpsi  # here, not at the top: piq imports torchvision's models, seconds a console script need not pay
-    out = []
-    for p, t, m in zip(pred, truth, masks[:, 0]):
-        ys, xs = torch.nonzero(m, as_tuple=True)
-        if len(ys) == 0: out.append(torch.tensor(1.)); continue
-        h, w = m.shape
-        (y0, y1), (x0, x1) = [_span(int(v.min()) - pad, int(v.max()) + 1 + pad, min_side, n) for v, n in ((ys, h), (xs, w))]
-        out.append(haarpsi(p[None, :, y0:y1, x0:x1].clamp(0, 1), t[None, :, y0:y1, x0:x1], data_range=1.0, reduction="none")[0])
-    return torch.stack(out)
-
-def _span(lo:int, hi:int, side:int, n:int) -> tuple:
-    "`[lo, hi)` grown to at least `side` (at most `n`) and moved inside `[0, n)`."
-    grow = max(0, min(side, n) - (hi - lo)); lo, hi = lo - grow // 2, hi + grow - grow // 2
-    shift = max(0, -lo) - max(0, hi - n)
-    return max(0, lo + shift), min(n, hi + shift)
 
 # %% ../nbs/15_evaluation.ipynb #25c8c948
 @torch.no_grad()
@@ -176,17 +114,6 @@ def photo_scores(out:np.ndarray, truth:np.ndarray, hole:np.ndarray) -> dict:
             "texture_ratio": (fill / true.clamp(min=1e-12)).item(), "_tex_fill": fill.item(), "_tex_true": true.item()}
 
 # %% ../nbs/15_evaluation.ipynb #efb965f3
-def _biharmonic_window(photo:np.ndarray, hole:np.ndarray, margin:int=16) -> np.ndarray:
-    "scikit-image's biharmonic fill of `hole`, solved on its box grown by `margin` pixels (all it reads of the photo)."
-    out, box = photo.copy(), mask_box(hole, margin)
-    out[box] = to_uint8(_biharmonic(photo[box] / 255, hole[box], channel_axis=-1))
-    return out
-
-PHOTO_CLASSICAL = {"telea": lambda p, h: cv2.inpaint(p, h.astype(np.uint8), 3, cv2.INPAINT_TELEA),
-                   "navier_stokes": lambda p, h: cv2.inpaint(p, h.astype(np.uint8), 3, cv2.INPAINT_NS),
-                   "biharmonic": _biharmonic_window,
-                   "mean_colour": lambda p, h: np.where(h[..., None], p[~h].mean(0).round().astype(np.uint8), p)}
-
 def removal_method(inp:Inpainter):
     "A photo method `(uint8 photo, bool hole) -> uint8 photo` that is `inp.remove` with the hole exactly as given."
     return lambda photo, hole: np.asarray(inp.remove(photo, hole, dilate=0))
@@ -256,57 +183,3 @@ def checkpoint_methods(paths:str, # comma-separated shipped model names, checkpo
             if adapt_steps: out[f"{name}, adapted"] = removal_method(Inpainter(g, device, adapt_steps=adapt_steps))
         else: out[name] = model_inpainter(g) if is_report_size(size) else removal_inpainter(Inpainter(g, device))
     return out
-
-# %% ../nbs/15_evaluation.ipynb #a5091e93
-def _data_note(data:str, recipe) -> str:
-    "What a model was trained on, for its card."
-    return f"{Path(data).name}: the cats' train split (80/10/10, seed 42)" + (" and every dog" if recipe.dogs else "")
-
-def _lineage(init) -> list|None:
-    "`(resolved path, minutes)` for `init` and each run it was started from, back to a model file, whose card counts its own past; None if a file is gone."
-    out = []
-    while init is not None:
-        if not (p := Path(SHIPPED.get(str(init), init))).is_file(): return None
-        if p.suffix == ".safetensors":
-            card = load_generator(p).card; return out + [(p.resolve(), card.get("total_train_minutes", card.get("train_minutes")))]
-        h = load_checkpoint(p)["history"]; out.append((p.resolve(), h["train_seconds"] / 60)); init = h.get("init")
-    return out
-
-def minutes_behind(init, # a shipped model's name, model file or training checkpoint
-                   detail_from=None) -> float|None: # a model whose fine detail `init` is shipped with: its minutes count too, once
-    "Training minutes that made `init` (and `detail_from`), following each run's `init` back; None if a file is gone."
-    chain = _lineage(init)
-    if chain is not None and detail_from is not None:
-        more = _lineage(detail_from)  # its first entry is `detail_from` itself: already counted if `init` descends from it
-        chain = None if more is None else chain + ([] if more[0][0] in [p for p, _ in chain] else more)
-    return None if chain is None or any(m is None for _, m in chain) else sum(m for _, m in chain)
-
-def ship_model(checkpoint, # training checkpoint of the model to ship
-               data:str, # photos it is scored on (its `test` split)
-               dest:str|Path|None=None, # where the weights go (default: the package's default model); the card goes beside them as `.json`
-               command:str="cat_inpaint_train --data ../shared/data/cats_vs_dogs_128.parquet --recipe default --minutes 80 --eval-every 5 --out runs/default",
-               name:str="cat-inpaint default", # the card's title
-               native_eval=None, # `cat_inpaint_eval --size` JSON of this checkpoint at its own resolution, copied into the card
-               detail_from=None, # a model (name, file or checkpoint) whose finest band replaces this one's: a `two_band` generator
-               sigma:float=1.0, # with `detail_from`, the blur that splits the bands, pixels
-               mirror:bool=False): # with `detail_from`, average the low band with the fill of the mirrored photo
-    "Score `checkpoint`'s generator (with `detail_from`'s fine detail) on the test split (64-px protocol) and write it with its model card to `dest`."
-    dest = PRETRAINED if dest is None else dest  # resolved here: a default computed at import would show this machine's folders in the docs
-    ck = load_checkpoint(checkpoint); g = generator_from_checkpoint(ck); r, h = ck["recipe"], ck["history"]
-    if detail_from is not None: g = two_band(g, load_generator(detail_from), sigma, mirror)
-    g.info = ModelInfo(name=Path(dest).stem, resolution=r.size, recipe=r.name)  # the file's name is the model's
-    rows = evaluate_methods({r.name: model_inpainter(g), "biharmonic": inpaint_biharmonic}, cached_split(data, "test", REPORT_SIZE))
-    seen = ck["step"] * r.batch_size  # from the step, not the history's totals: those are only written when a run ends
-    card = {"name": name, "recipe": asdict(r), "data": _data_note(data, r), "resolution": r.size, "init": h.get("init"),
-            "steps": ck["step"], "images_seen": seen, "train_minutes": round(h["train_seconds"] / 60, 1),
-            "total_train_minutes": None if (t := minutes_behind(checkpoint, detail_from)) is None else round(t, 1), # with the runs it started from
-            **({"detail_from": str(detail_from), "sigma": sigma, "mirror": mirror} if detail_from is not None else {}),
-            "images_per_s": round(seen / max(h["train_seconds"], 1e-9), 1), "machine": f"{platform.machine()} CPU, {torch.get_num_threads()} threads",
-            "precision": h.get("precision", "fp32"),  # runs from before `precision` trained in fp32
-            "library_version": __version__,
-            "command": command, "test_metrics": rows, "validation_curve": h["curve"]}
-    if native_eval: card["test_metrics_native"] = json.loads(Path(native_eval).read_text())["results"]
-    card = {k: v for k, v in card.items() if v is not None}  # no `init` for a run from scratch
-    g.save_pretrained(dest, card=card)
-    with atomic_write(Path(dest).with_suffix(".json")) as tmp: tmp.write_text(json.dumps(card, indent=1) + "\n")
-    return card

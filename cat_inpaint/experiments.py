@@ -16,10 +16,11 @@ from .data import to_float, show_rows
 from .masks import eval_masks, mask_images, create_masks, NATIVE_SETTINGS
 from .pretrained import fill, load_generator, generator_from_checkpoint
 from .removal import Inpainter, removal_inpainter
-from .evaluation import evaluate_methods, evaluate_report, inpaint_biharmonic, inpaint_telea, model_inpainter
+from .classical import inpaint_biharmonic, inpaint_telea
+from .evaluation import evaluate_methods, evaluate_report, model_inpainter
 from .discriminator import build_discriminator
 from .checkpoint import load_checkpoint
-from .recipes import get_recipe
+from .recipes import get_recipe, RunOptions
 from .losses import REPORT_CRITERIA
 from .training import fit
 
@@ -33,7 +34,7 @@ def compare_criteria(images:torch.Tensor, # uint8 training photos
                      criteria=REPORT_CRITERIA, # criteria to compare
                      max_steps:int|None=None, epochs:int|None=None, seed:int=0, **kw) -> dict:
     "Train the report's recipe once per criterion in `criteria`; criterion -> `FitResult`."
-    return {c: fit(get_recipe("seed", criterion=c), images, max_steps=max_steps, epochs=epochs, seed=seed, **kw) for c in criteria}
+    return {c: fit(get_recipe("seed", criterion=c), images, options=RunOptions(max_steps=max_steps, epochs=epochs, seed=seed, **kw)) for c in criteria}
 
 def criteria_grid(results:dict, images:torch.Tensor, n:int=5): # `FitResult`s from `compare_criteria`, uint8 photos
     "Figure: masked input, each criterion's fill, ground truth, for `n` photos (the centre hole)."

@@ -5,9 +5,10 @@
 # %% ../nbs/04_metrics.ipynb #9f2f73ff
 from __future__ import annotations
 import torch
+import torch.nn.functional as F
 
 # %% auto #0
-__all__ = ['masked_mean', 'hole_mse', 'hole_psnr', 'hole_l1', 'ssim']
+__all__ = ['masked_mean', 'hole_mse', 'hole_psnr', 'hole_l1', 'ssim', 'texture_energy', 'hole_haarpsi']
 
 # %% ../nbs/04_metrics.ipynb #92928566
 def masked_mean(x:torch.Tensor, # values `(N, C, H, W)`
@@ -37,3 +38,33 @@ def ssim(pred:torch.Tensor, truth:torch.Tensor) -> torch.Tensor:
     # imported here, not at the top: torchmetrics pulls in torchvision's models, seconds the training loop need not pay
     from torchmetrics.functional.image import structural_similarity_index_measure
     return structural_similarity_index_measure(pred.float(), truth.float(), data_range=1.0, reduction="none")
+
+# %% ../nbs/04_metrics.ipynb #4618684e
+_LAPLACE = torch.tensor([[0., 1, 0], [1, -4, 1], [0, 1, 0]])[None, None]
+_GRAY = torch.tensor([0.299, 0.587, 0.114])[None, :, None, None]
+
+def texture_energy(x:torch.Tensor, # `(N, 3, H, W)` in [0, 1]
+                   masks:torch.Tensor, # `(N, 1, H, W)`, 1 = hole
+                   margin:int=2) -> torch.Tensor: # only hole pixels at least this far inside the hole
+    "Per image, the sum of the squared 3x3 Laplacian of grayscale `x` over the inner hole pixels, `(N,)`."
+    lap = F.conv2d(F.pad((x * _GRAY).sum(1, keepdim=True), (1, 1, 1, 1), mode="replicate"), _LAPLACE)
+    inner = 1 - F.max_pool2d(1 - masks, 2 * margin + 1, stride=1, padding=margin)  # the hole eroded by `margin`
+    return (lap ** 2 * inner).sum((1, 2, 3))
+
+def hole_haarpsi(pred:torch.Tensor, truth:torch.Tensor, masks:torch.Tensor, pad:int=8, min_side:int=32) -> torch.Tensor:
+    "HaarPSI of each image's composite against the truth on a crop around its hole (at least `min_side` wide), `(N,)`; 1 without a hole."
+    from piq import haarpsi  # here, not at the top: piq imports torchvision's models, seconds a console script need not pay
+    out = []
+    for p, t, m in zip(pred, truth, masks[:, 0]):
+        ys, xs = torch.nonzero(m, as_tuple=True)
+        if len(ys) == 0: out.append(torch.tensor(1.)); continue
+        h, w = m.shape
+        (y0, y1), (x0, x1) = [_span(int(v.min()) - pad, int(v.max()) + 1 + pad, min_side, n) for v, n in ((ys, h), (xs, w))]
+        out.append(haarpsi(p[None, :, y0:y1, x0:x1].clamp(0, 1), t[None, :, y0:y1, x0:x1], data_range=1.0, reduction="none")[0])
+    return torch.stack(out)
+
+def _span(lo:int, hi:int, side:int, n:int) -> tuple:
+    "`[lo, hi)` grown to at least `side` (at most `n`) and moved inside `[0, n)`."
+    grow = max(0, min(side, n) - (hi - lo)); lo, hi = lo - grow // 2, hi + grow - grow // 2
+    shift = max(0, -lo) - max(0, hi - n)
+    return max(0, lo + shift), min(n, hi + shift)

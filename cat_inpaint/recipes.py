@@ -5,15 +5,18 @@
 # %% ../nbs/09_recipes.ipynb #9a5477f9
 from __future__ import annotations
 from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
 import torch
 from torch import nn
+from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from .masks import MASKS
 from .generator import LEGACY_GENERATORS, build_generator, generator_arch
 from .discriminator import DISCRIMINATORS, build_discriminator
 from .losses import CRITERIA, REC_LOSSES
 
 # %% auto #0
-__all__ = ['RECIPES', 'Recipe', 'recipe_from_dict', 'get_recipe', 'memory_format', 'build_models', 'build_optimizers']
+__all__ = ['RECIPES', 'Recipe', 'recipe_from_dict', 'get_recipe', 'memory_format', 'build_models', 'build_optimizers',
+           'new_history', 'TrainState', 'new_state', 'RunOptions']
 
 # %% ../nbs/09_recipes.ipynb #9e6f3c72
 def _check(what:str, value, allowed):
@@ -120,3 +123,56 @@ def build_optimizers(recipe:Recipe, g:nn.Module, d:nn.Module|None) -> tuple:
     "Adam optimisers of `recipe` for `g` and `d` (None without a critic)."
     adam = lambda m, lr: torch.optim.Adam(m.parameters(), lr=lr, betas=recipe.betas, foreach=True)
     return adam(g, recipe.lr_g), (adam(d, recipe.lr_d) if d is not None else None)
+
+# %% ../nbs/09_recipes.ipynb #956263b7
+def new_history() -> dict:
+    "An empty history: per-step losses and durations, the validation curve, seconds of training."
+    return {"d": [], "g": [], "rec": [], "step_s": [], "curve": [], "train_seconds": 0.0}
+
+@dataclass
+class TrainState:
+    "Everything a run needs to continue: recipe, models, optimisers, weight average, step and history."
+    recipe:Recipe
+    g:nn.Module
+    d:nn.Module|None
+    opt_g:torch.optim.Optimizer
+    opt_d:torch.optim.Optimizer|None
+    ema:AveragedModel|None=None # exponential moving average of `g`'s weights
+    step:int=0
+    history:dict=field(default_factory=new_history)
+
+    @property
+    def generator(self) -> nn.Module:
+        "The generator to evaluate and ship: the weight average if the recipe keeps one."
+        return self.ema.module if self.ema is not None else self.g
+
+def new_state(recipe:Recipe, device=None) -> TrainState:
+    "Fresh models, optimisers and weight average of `recipe` on `device`, initialised from PyTorch's random state (seed it first)."
+    g, d = build_models(recipe, device); opt_g, opt_d = build_optimizers(recipe, g, d)
+    ema = AveragedModel(g, multi_avg_fn=get_ema_multi_avg_fn(recipe.ema), use_buffers=True) if recipe.ema else None
+    return TrainState(recipe, g, d, opt_g, opt_d, ema)
+
+# %% ../nbs/09_recipes.ipynb #2edd53cf
+@dataclass(frozen=True)
+class RunOptions:
+    "How one run of a recipe is carried out: where it writes and starts from, when it stops, how it reports, on what."
+    out:str|Path|None=None # write `checkpoint.pt` and `history.json` here, at each evaluation and at the end
+    resume:str|Path|None=None # checkpoint to continue from
+    init:str|Path|None=None # model file or checkpoint to start a new run's generator from (see `warm_start`)
+    epochs:int|None=None # stop after this many passes over the photos, or...
+    max_steps:int|None=None # ...this many steps, or...
+    minutes:float|None=None # ...this many minutes of training, whichever comes first (none given: one epoch)
+    seed:int=0 # seeds the networks, the order of the batches and the masks
+    eval_every:float|None=None # validation PSNR every this many training minutes
+    save_every:float|None=10 # with `out`, also save every this many training minutes (None: at evaluations and the end)
+    keep:bool=False # with `out` and `eval_every`, also keep each evaluation's checkpoint as `checkpoint-STEP.pt`
+    tensorboard:bool=False # also log losses and validation PSNR to `out`/tensorboard (needs `tensorboard`)
+    precision:str="auto" # `auto` (bf16 where the device computes it natively, else fp32), `bf16`, `fp16` or `fp32`
+    amp:bool=False # the older switch: bf16 where the device has it, else fp16 with loss scaling; overrides `precision`
+    device:str|torch.device|None=None # cpu, cuda or mps (None: the best available)
+    progress:bool=True # show a progress bar with the run's ETA
+
+    @property
+    def limits(self) -> tuple:
+        "`(epochs, max_steps, minutes)`, as `budget_for` takes them."
+        return self.epochs, self.max_steps, self.minutes

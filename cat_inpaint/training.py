@@ -23,7 +23,8 @@ from .generator import complete
 from .pretrained import fill
 from .recipes import Recipe, memory_format
 from .losses import CRITERIA, reconstruction_loss
-from .checkpoint import TrainState, new_state, resume_state, warm_start, save_run, unwrap
+from .recipes import TrainState, RunOptions, new_state
+from .checkpoint import resume_state, warm_start, save_run, unwrap
 
 # %% auto #0
 __all__ = ['PRECISIONS', 'VAL_SUBSET', 'DECAY_START', 'DECAY_FLOOR', 'SAMPLES', 'show_fill', 'train', 'frozen', 'amp_dtype',
@@ -316,21 +317,21 @@ class Run:
         if self.joined and dist.is_initialized(): dist.destroy_process_group()
 
 # %% ../nbs/11_training.ipynb #baf78b7d
-def _set_up(recipe:Recipe, train_images:torch.Tensor, device, seed:int, resume, init, limits:tuple, precision:str, amp:bool=False) -> Run:
+def _set_up(recipe:Recipe, train_images:torch.Tensor, o:RunOptions) -> Run:
     "Join the process group, build the state (seeded, resumed or warm-started), and its batches, masks, budget, clock and schedules."
     rank, world, local = dist_info(); joined = world > 1 and not dist.is_initialized()
-    device = _init_dist(world, local, device)
+    device, seed = _init_dist(world, local, o.device), o.seed
     with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):  # seeds the networks, leaves the caller's numbers alone
         torch.manual_seed(seed); state = new_state(recipe, device)
-    if resume: resume_state(state, resume)
-    elif init: warm_start(state, init)
+    if o.resume: resume_state(state, o.resume)
+    elif o.init: warm_start(state, o.init)
     g, d = (_wrap(state.g, device), _wrap(state.d, device)) if world > 1 else (state.g, state.d)
     batches = TensorBatches(train_images, recipe.batch_size, flip=recipe.flip, seed=seed, rank=rank, world=world, sizes=recipe.sizes, crop=recipe.crop)
     if len(batches) == 0: raise ValueError(f"{len(train_images)} training images are fewer than one batch of {recipe.batch_size}")
-    budget, clock = budget_for(*limits, len(batches)), Clock(state.history["train_seconds"])
+    budget, clock = budget_for(*o.limits, len(batches)), Clock(state.history["train_seconds"])
     opts = [o for o in (state.opt_g, state.opt_d) if o is not None and recipe.decay]
     schedules = [LambdaLR(o, lambda _: lr_at(budget, state.step, clock())) for o in opts]  # the rate for the run's next step
-    dtype = amp_dtype(device) if amp else precision_dtype(precision, device)  # `amp`: the older switch, kept as an alias
+    dtype = amp_dtype(device) if o.amp else precision_dtype(o.precision, device)  # `amp`: the older switch, kept as an alias
     state.history["precision"] = precision_name(dtype)
     return Run(state, g, d, batches, BatchMasks(recipe.masks, recipe.batch_size, train_images.shape[-1], seed, rank, world, device), budget, clock,
                schedules, device, dtype, torch.amp.GradScaler(device.type, enabled=dtype == torch.float16), rank, joined, budget.spent(state.step, clock()))
@@ -338,8 +339,9 @@ def _set_up(recipe:Recipe, train_images:torch.Tensor, device, seed:int, resume, 
 # %% ../nbs/11_training.ipynb #b74b4642
 class _Report:
     "What a run shows and keeps as it goes: a bar with its ETA, TensorBoard, and on rank 0 the evaluations and saves, when due."
-    def __init__(self, run:Run, out, val_images, eval_every, save_every, keep:bool, tensorboard:bool, progress:bool):
-        self.run, self.out, self.val, self.eval_every, self.save_every, self.keep, self.lead = run, out, val_images, eval_every, save_every, keep, run.rank == 0
+    def __init__(self, run:Run, o:RunOptions, val_images):
+        self.run, self.out, self.val, self.eval_every, self.save_every, self.keep = run, o.out, val_images, o.eval_every, o.save_every, o.keep
+        self.lead, progress, tensorboard, out = run.rank == 0, o.progress, o.tensorboard, o.out
         self.bar, self.tb = _progress_bar(run.budget, run.state, not (progress and self.lead)), _tensorboard(out, tensorboard and self.lead)
         self.log = (lambda line: self.bar.write(line, file=sys.stderr)) if progress and self.lead else None
         self.last_eval = self.last_save = run.state.history["train_seconds"]
@@ -377,22 +379,14 @@ def _tensorboard(out, wanted:bool):
 # %% ../nbs/11_training.ipynb #3c6f48a7
 def fit(recipe:Recipe, train_images:torch.Tensor, # recipe; uint8 `(N, 3, H, W)` training photos
         val_images:torch.Tensor|None=None, # uint8 validation photos for the PSNR curve
-        epochs:int|None=None, max_steps:int|None=None, minutes:float|None=None, # stop at whichever comes first (none given: 1 epoch)
-        out:str|Path|None=None, # write `checkpoint.pt` and `history.json` here, at each evaluation and at the end
-        resume:str|Path|None=None, # checkpoint to continue from
-        init:str|Path|None=None, # model file or checkpoint to start a new run's generator from (see `warm_start`)
-        device=None, seed:int=0, eval_every:float|None=None, # validation PSNR every this many training minutes
-        save_every:float|None=10, # with `out`, also save the run every this many training minutes (None: only at evaluations and the end)
-        tensorboard:bool=False, # also log losses and validation PSNR to `out`/tensorboard (needs the `tensorboard` package)
-        precision:str="auto", # `auto` (bf16 autocast where the device computes it natively, else fp32), `bf16`, `fp16` (with loss scaling) or `fp32`
-        amp:bool=False, # the older switch: bfloat16 where the device has it, else float16 with loss scaling (`amp_dtype`); overrides `precision`
-        keep:bool=False, # with `out` and `eval_every`, also keep each evaluation's checkpoint as `checkpoint-STEP.pt`
-        progress:bool=True) -> FitResult:
+        options:RunOptions|None=None, # where it writes and starts from, when it stops, how it reports (default: one epoch)
+       ) -> FitResult:
     "Train `recipe` on `train_images`; the trained models and the history (losses, validation curve, speed)."
+    o = options or RunOptions(); out = o.out
     if out is not None and dist_info()[0] == 0:
         for folder in (Path(out), Path(out)/"samples"): remove_stale_temps(folder)  # what a run killed mid-save left (up to a checkpoint's size)
-    run = _set_up(recipe, train_images, device, seed, resume, init, (epochs, max_steps, minutes), precision, amp)
-    report = _Report(run, out, val_images, eval_every, save_every, keep, tensorboard, progress)
+    run = _set_up(recipe, train_images, o)
+    report = _Report(run, o, val_images)
     try:
         for x in ([] if run.done else _resumed(run.batches, run.state.step)):
             report.after(run.step(x))

@@ -35,11 +35,11 @@ def test_installed_package_trains_outside_repo(wheel, tmp_path):
         from pathlib import Path
         assert Path(cat_inpaint.__file__).is_relative_to({str(target)!r}), cat_inpaint.__file__
         from cat_inpaint.data import write_toy_photos, cached_split
-        from cat_inpaint.recipes import get_recipe
+        from cat_inpaint.recipes import get_recipe, RunOptions
         from cat_inpaint.training import fit
         from cat_inpaint import Inpainter
         imgs = cached_split(str(write_toy_photos(Path('toy.parquet'), n_cats=40)), 'train', 64)
-        res = fit(get_recipe('default', batch_size=8), imgs, max_steps=1, progress=False)
+        res = fit(get_recipe('default', batch_size=8), imgs, options=RunOptions(max_steps=1, progress=False))
         assert res.history['steps'] == 1
         inp = Inpainter.from_pretrained(device='cpu')
         s = inp.size; x = torch.rand(2, 3, s, s); m = torch.zeros(2, 1, s, s); m[..., 20:40, 20:40] = 1
