@@ -46,7 +46,6 @@ def load_checkpoint(path) -> dict:
     "Read a checkpoint written by `save_checkpoint` without unpickling code; its `recipe` as a `Recipe`."
     ck = read_checkpoint(path)
     ck["recipe"] = recipe_from_dict(ck["recipe"])
-    ck.setdefault("arch", ck["recipe"].arch)  # older checkpoints: the recipe knew the architecture
     return ck
 
 class RecipeMismatch(ValueError):

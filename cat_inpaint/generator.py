@@ -20,9 +20,9 @@ from .fills import FILLS, gaussian_blur
 from .masks import composite
 
 # %% auto #0
-__all__ = ['GENERATORS', 'LEGACY_GENERATORS', 'MAX_PARAMETERS', 'ModelInfo', 'GeneratorBase', 'Generator', 'n_params',
-           'layer_shapes', 'complete', 'DilatedBlock', 'UNetGenerator', 'forward_flops', 'TwoBandGenerator',
-           'generator_arch', 'build_generator', 'two_band', 'check_weights', 'generator_for']
+__all__ = ['GENERATORS', 'MAX_PARAMETERS', 'ModelInfo', 'GeneratorBase', 'Generator', 'n_params', 'layer_shapes', 'complete',
+           'DilatedBlock', 'UNetGenerator', 'forward_flops', 'TwoBandGenerator', 'generator_arch', 'build_generator',
+           'two_band', 'check_weights', 'generator_for']
 
 # %% ../nbs/05_generator.ipynb #1f50d458
 @dataclass(frozen=True)
@@ -59,7 +59,9 @@ class GeneratorBase(Configured, nn.Module):
         try:
             with safe_open(str(path), "pt") as f: arch, info, card = _file_meta(f.metadata() or {})
             state = load_file(path)
-        except Exception as e: raise ValueError(f"{path} is not a cat-inpaint generator file ({type(e).__name__})") from e
+        except Exception as e:  # the reader's own message when it is ours (`_file_meta`), else only its kind
+            why = str(e) if isinstance(e, _NotAModelFile) else type(e).__name__
+            raise ValueError(f"{path} is not a cat-inpaint generator file ({why})") from e
         g = generator_for(arch, state, path)
         if not isinstance(g, cls): raise ValueError(f"{path} holds a {arch['kind']} generator, not a {cls.__name__}")
         g.info, g.card = info, card
@@ -206,11 +208,6 @@ def build_generator(kind:str, # a key of `GENERATORS`
     generator_arch(kind, **kwargs)  # the checks, with one-sentence errors
     return GENERATORS[kind](**kwargs)
 
-# %% ../nbs/05_generator.ipynb #3fca7c83
-LEGACY_GENERATORS = {"report": ("report", {}), "unet": ("unet", {}), # generator names of older files -> (kind, arguments)
-                     "unet_prefill": ("unet", {"prefill": "smooth"}), "unet_biharmonic": ("unet", {"prefill": "biharmonic"}),
-                     "unet_deep": ("unet", {"prefill": "biharmonic", "dilations": [1, 2], "deep": [1, 2, 1, 2]})}
-
 # %% ../nbs/05_generator.ipynb #81732f90
 def two_band(low:GeneratorBase, high:GeneratorBase, # trained generators
              sigma:float=1.0, # the blur that splits the bands, pixels
@@ -247,10 +244,9 @@ def generator_for(arch:dict, # the description a file gives (`{'kind': ..., **ar
     g = build_generator(**arch); g.load_state_dict({k: v.float() for k, v in state.items()})
     return g
 
+class _NotAModelFile(ValueError): "A safetensors file whose metadata `save_pretrained` did not write."
+
 def _file_meta(meta:dict) -> tuple:
-    "`(arch, info, card)` from a model file's metadata, also from files written before `info` (or before `arch`)."
-    card = json.loads(meta.get("card", "{}"))
-    if "arch" in meta: arch, name = json.loads(meta["arch"]), meta.get("name")
-    else: old = json.loads(meta["recipe"]); kind, args = LEGACY_GENERATORS[old["generator"]]; arch, name = {"kind": kind, **args}, old["name"]  # files before `arch`
-    info = ModelInfo(**json.loads(meta["info"])) if "info" in meta else ModelInfo(name=name, resolution=card.get("resolution"), recipe=name)
-    return arch, info, card
+    "`(arch, info, card)` from a model file's metadata; a file without its architecture is not one `save_pretrained` wrote."
+    if "arch" not in meta: raise _NotAModelFile("its metadata names no architecture: not a model file that save_pretrained wrote")
+    return json.loads(meta["arch"]), ModelInfo(**json.loads(meta.get("info", "{}"))), json.loads(meta.get("card", "{}"))

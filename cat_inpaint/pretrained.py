@@ -9,7 +9,7 @@ from pathlib import Path
 import torch
 from torch import nn
 from .core import eval_mode
-from .generator import GeneratorBase, ModelInfo, build_generator, generator_for, complete, LEGACY_GENERATORS
+from .generator import GeneratorBase, ModelInfo, generator_for, complete
 
 # %% auto #0
 __all__ = ['WEIGHTS', 'SHIPPED', 'PRETRAINED', 'fill', 'read_checkpoint', 'generator_from_checkpoint', 'load_generator']
@@ -38,7 +38,7 @@ def read_checkpoint(path) -> dict:
     if not path.is_file(): raise FileNotFoundError(f"no such checkpoint: {path}")
     try: ck = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as e: raise ValueError(f"{path} is not a cat-inpaint checkpoint ({type(e).__name__})") from e
-    if not isinstance(ck, dict) or "g" not in ck or "recipe" not in ck: raise ValueError(f"{path} is not a cat-inpaint checkpoint")
+    if not isinstance(ck, dict) or not {"g", "recipe", "arch"} <= ck.keys(): raise ValueError(f"{path} is not a cat-inpaint checkpoint")
     return ck
 
 # %% ../nbs/07_pretrained.ipynb #1288b1ba
@@ -47,8 +47,7 @@ def generator_from_checkpoint(checkpoint, # a path, or the dict `read_checkpoint
     "The generator of a training checkpoint (its weight average, if the run kept one), in eval mode on `device`, its `info` from the recipe."
     ck = checkpoint if isinstance(checkpoint, dict) else read_checkpoint(checkpoint)
     recipe = ck["recipe"] if isinstance(ck["recipe"], dict) else vars(ck["recipe"])
-    if ck.get("arch"): arch = ck["arch"]
-    else: kind, args = LEGACY_GENERATORS[recipe["generator"]]; arch = {"kind": kind, **args}  # checkpoints before `arch`
+    arch = ck["arch"]
     state = {k.removeprefix("module."): v for k, v in ck.get("ema", {}).items() if k.startswith("module.")} or ck["g"]
     g = generator_for(arch, state, "the checkpoint" if isinstance(checkpoint, dict) else checkpoint)
     g.info = ModelInfo(resolution=recipe.get("size", 64), recipe=recipe["name"])  # `ship_model` names it and writes its card

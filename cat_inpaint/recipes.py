@@ -10,7 +10,7 @@ import torch
 from torch import nn
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from .masks import MASKS
-from .generator import LEGACY_GENERATORS, build_generator, generator_arch
+from .generator import build_generator, generator_arch
 from .discriminator import DISCRIMINATORS, build_discriminator
 from .losses import CRITERIA, REC_LOSSES
 
@@ -96,11 +96,10 @@ RECIPES = {r.name: r for r in [
     Recipe("seed_fm", fm_weight=10.0)]}  # adversarial + the critic's features as a perceptual loss
 
 def recipe_from_dict(d:dict) -> Recipe:
-    "A `Recipe` from its `asdict` form (or an older version's), ignoring fields this version does not know."
-    if "generator_args" not in d and d.get("generator") in LEGACY_GENERATORS:  # before generators were kind + arguments
-        kind, args = LEGACY_GENERATORS[d["generator"]]; d = d | {"generator": kind, "generator_args": args}
-    known = {f.name for f in fields(Recipe)}
-    return Recipe(**{k: v for k, v in d.items() if k in known})
+    "A `Recipe` from its `asdict` form; fields it lacks take their defaults, so a checkpoint written before a field existed loads."
+    if unknown := set(d) - {f.name for f in fields(Recipe)}:
+        raise ValueError(f"the recipe names {', '.join(sorted(unknown))}, which this version does not know: a newer cat-inpaint wrote it")
+    return Recipe(**d)
 
 def get_recipe(name:str, **overrides) -> Recipe:
     "The recipe called `name`, with `overrides` (those that are not None) applied."

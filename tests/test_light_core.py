@@ -9,14 +9,14 @@ HEAVY = ("datasets", "pyarrow", "pandas", "matplotlib", "torchvision", "cat_inpa
 
 def test_applications_import_light():
     """Removing an object needs no data pipeline, training loop, plotting or widget library: none of them is imported,
-    whether through `from cat_inpaint import Inpainter`, the console scripts' module or the old `inference` name. The
+    whether through `from cat_inpaint import Inpainter`, or the console scripts' module. The
     evaluation, which needs the data, still never imports the training loop (nanoGPT's sample.py / train.py split)."""
     code = textwrap.dedent(f"""
         import sys
         import cat_inpaint
         print(",".join(m for m in ("torch", "cat_inpaint.removal") if m in sys.modules))
         from cat_inpaint import Inpainter
-        import cat_inpaint.cli, cat_inpaint.inference, cat_inpaint.pretrained
+        import cat_inpaint.cli, cat_inpaint.pretrained
         print(",".join(m for m in {HEAVY!r} if m in sys.modules))
         import cat_inpaint.evaluation
         print("cat_inpaint.training" in sys.modules)
