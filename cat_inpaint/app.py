@@ -271,7 +271,7 @@ class RemovalApp:
         "Start over on a new photo: show its preview, clear the mask and the history."
         if not data or self.busy: return
         try: img = open_image(io.BytesIO(data) if isinstance(data, bytes) else data)
-        except RemovalError as e: self.status.value = f"Cannot open {_short(name) if name else 'it'}: {e}"; return
+        except (RemovalError, OSError) as e: self.status.value = f"Cannot open {_short(name) if name else 'it'}: {e}"; return
         self.photo, self.steps, self.painter, self._path = img, [], MaskPainter(img.size, self.preview_side), []
         self.name = name or (None if isinstance(data, bytes) else Path(data).name)
         for k in ("Remove", "Clear mask", "Download"): self.buttons[k].disabled = False
@@ -413,8 +413,8 @@ class RemovalApp:
         try:
             with tempfile.TemporaryDirectory() as d:  # this session's own folder, never named to the page
                 try: data = save_photo(self.photo, Path(d)/name).read_bytes()
-                except RemovalError as e: raise RemovalError(str(e).replace(str(Path(d)/name), name).replace(d, "")) from None
+                except (RemovalError, OSError) as e: raise type(e)(str(e).replace(str(Path(d)/name), name).replace(d, "")) from None
             if path is not None: save_photo(self.photo, path)
-        except RemovalError as e: self.status.value = f"Cannot save it: {e}"; return
+        except (RemovalError, OSError) as e: self.status.value = f"Cannot save it: {e}"; return
         self.host.download(self.saver, name, data, Image.MIME.get(Image.registered_extensions()[Path(name).suffix], "application/octet-stream"))
         self.status.value = f"Downloading {name} ({len(data) / 1e6:.1f} MB)" + (f"; saved {path}." if path else ".")

@@ -38,9 +38,17 @@ class OneLineParser(argparse.ArgumentParser):
     def error(self, message): print(f"{self.prog}: error: {message}", file=sys.stderr); sys.exit(2)
 
 # %% ../nbs/18_cli.ipynb #a5b1d5f9
-def at_least(lo) -> tuple: return (lambda v: v >= lo), f"at least {lo}"
-def above(lo) -> tuple: return (lambda v: v > lo), f"greater than {lo}"
-def between(lo, hi) -> tuple: return (lambda v: lo <= v <= hi), f"from {lo} to {hi}"
+def at_least(lo) -> tuple:
+    "A check for `script_parser`: the value is `lo` or more; `(test, description)`."
+    return (lambda v: v >= lo), f"at least {lo}"
+
+def above(lo) -> tuple:
+    "A check for `script_parser`: the value is more than `lo`; `(test, description)`."
+    return (lambda v: v > lo), f"greater than {lo}"
+
+def between(lo, hi) -> tuple:
+    "A check for `script_parser`: the value lies from `lo` to `hi`, both included; `(test, description)`."
+    return (lambda v: lo <= v <= hi), f"from {lo} to {hi}"
 
 DEVICES = ("cpu", "cuda", "mps") # the device kinds a console script's --device takes
 DEVICE = (lambda v: v.split(":")[0] in DEVICES), f"one of {', '.join(DEVICES)} (cuda:N for one GPU)" # the check for --device
@@ -117,25 +125,25 @@ HUB_NAME = "microsoft/cats_vs_dogs" # the report's photos (`data.HUB_NAME`; repe
 
 def train_command(data:str=HUB_NAME, # Hub dataset name, `.parquet` file or image folder
           recipe:str="default", # the training recipe (`seed` is the report's)
-          epochs:int=None, # passes over the training split (1 if no other limit is given)
-          max_steps:int=None, # stop after this many steps
-          minutes:float=None, # stop after this many minutes of training
-          batch_size:int=None, # global batch size (default: the recipe's)
-          criterion:str=None, # adversarial criterion override
-          adv_weight:float=None, # weight of the adversarial loss override (e.g. seed_hybrid at 0.004)
+          epochs:int|None=None, # passes over the training split (1 if no other limit is given)
+          max_steps:int|None=None, # stop after this many steps
+          minutes:float|None=None, # stop after this many minutes of training
+          batch_size:int|None=None, # global batch size (default: the recipe's)
+          criterion:str|None=None, # adversarial criterion override
+          adv_weight:float|None=None, # weight of the adversarial loss override (e.g. seed_hybrid at 0.004)
           out:str="runs/cat_inpaint", # output folder for checkpoint.pt and history.json
-          resume:str=None, # checkpoint to continue from
-          init:str=None, # a shipped model's name (e.g. cats64), model file or checkpoint to start the generator from
-          size:int=None, # image side, pixels (default: the recipe's)
+          resume:str|None=None, # checkpoint to continue from
+          init:str|None=None, # a shipped model's name (e.g. cats64), model file or checkpoint to start the generator from
+          size:int|None=None, # image side, pixels (default: the recipe's)
           seed:int=0, # random seed
-          eval_every:float=None, # validation hole PSNR, a checkpoint and a PNG grid of sample fills every this many training minutes
+          eval_every:float|None=None, # validation hole PSNR, a checkpoint and a PNG grid of sample fills every this many training minutes
           save_every:float=10, # a checkpoint at least every this many training minutes
           tensorboard:bool=False, # also log to OUT/tensorboard (needs the tensorboard package)
           precision:str="auto", # auto: bf16 autocast where the device computes it natively (AMX, AVX512-BF16, recent GPUs), else fp32
           amp:bool=False, # an alias from before --precision: bf16 where the device has it, else fp16 with loss scaling
           keep:bool=False, # also keep each evaluation's checkpoint as OUT/checkpoint-STEP.pt
           cache_dir:str="~/.cache/cat_inpaint", # where decoded images are cached ('' for none)
-          device:str=None): # cpu, cuda or mps (default: the best available)
+          device:str|None=None): # cpu, cuda or mps (default: the best available)
     "Train an inpainting GAN on the cats of DATA and save a checkpoint."
     import torch
     from cat_inpaint.data import cached_split
@@ -182,11 +190,11 @@ def eval_command(checkpoint:str="default", # shipped models (default, cats64), c
              split:str="test", # which of the report's cat splits
              masks:str="", # mask settings, comma-separated (default: centre,free_form at 64 px; centre,free_form,object above)
              classical:str="telea,navier_stokes,biharmonic,mean_colour", # classical methods to include ('' for none); on large photos also the bounds truth_coarse, truth_coarse_detail
-             limit:int=None, # score only the first `limit` images
+             limit:int|None=None, # score only the first `limit` images
              size:int=64, # image side, pixels (128: the shared photos' own size, scored through `Inpainter.remove`)
              perceptual:bool=False, # also HaarPSI, the texture ratio, and LPIPS and FID where their weights can be had (always on at sizes other than 64)
              cache_dir:str="~/.cache/cat_inpaint", # where decoded images are cached ('' for none)
-             device:str=None, # cuda, mps or cpu
+             device:str|None=None, # cuda, mps or cpu
              photos:str="", # a folder of large photos (`shared/data/photos_hd`): score removal on them at their own size instead
              adapt_steps:int=0): # on large photos, also score removal with the network first trained this many steps on each photo
     "Score inpainting checkpoints and classical methods on a split (or a folder of large photos); print a table (stderr) and a JSON line (stdout)."
@@ -271,7 +279,7 @@ def _remove_folder(inp, images:Path, mask_dir, box, out:Path, prog:str, overwrit
     "Remove from every photo in `images`; a bad file is reported and skipped. The exit status: 1 if any was skipped."
     from cat_inpaint.core import remove_stale_temps
     from cat_inpaint.photos import RemovalError
-    if mask_dir and not Path(mask_dir).is_dir(): raise RemovalError(f"no such folder: {mask_dir}")
+    if mask_dir and not Path(mask_dir).is_dir(): raise FileNotFoundError(f"no such folder: {mask_dir}")
     if out.resolve() in {images.resolve(), Path(mask_dir).resolve() if mask_dir else None}: raise RemovalError("--out must be a new folder, not an input folder")
     if out.exists() and not out.is_dir(): raise RemovalError(f"--out {out} is a file; for a folder of photos give a folder")
     jobs = _folder_jobs(images, Path(mask_dir) if mask_dir else None, out)
@@ -289,15 +297,15 @@ def _remove_folder(inp, images:Path, mask_dir, box, out:Path, prog:str, overwrit
 
 # %% ../nbs/18_cli.ipynb #c3ad8ef1
 def remove_command(image:str, # the photo, or a folder of photos
-           mask:str=None, # mask image, same size as the photo: its white part (1 in a 0/1 mask) is removed; in a mask with transparency, its opaque part
-           box:str=None, # or a box to remove: x0,y0,x1,y1 in pixels (for a folder: the same box in every photo)
-           mask_dir:str=None, # for a folder of photos: a folder of masks, each named like its photo
-           out:str=None, # where to write the result (.png, .jpg, ...); for a folder of photos, a folder (files already there are never replaced without --overwrite)
-           blend:str=None, # blend the fill with cv2.seamlessClone
-           checkpoint:str=None, # a shipped model (default, cats64) or a model file or checkpoint (default: default)
+           mask:str|None=None, # mask image, same size as the photo: its white part (1 in a 0/1 mask) is removed; in a mask with transparency, its opaque part
+           box:str|None=None, # or a box to remove: x0,y0,x1,y1 in pixels (for a folder: the same box in every photo)
+           mask_dir:str|None=None, # for a folder of photos: a folder of masks, each named like its photo
+           out:str|None=None, # where to write the result (.png, .jpg, ...); for a folder of photos, a folder (files already there are never replaced without --overwrite)
+           blend:str|None=None, # blend the fill with cv2.seamlessClone
+           checkpoint:str|None=None, # a shipped model (default, cats64) or a model file or checkpoint (default: default)
            dilate:int=2, # grow the mask by this many pixels
-           quality:int=None, # quality of a lossy output, 1-100 (default: a JPEG keeps its own quantization tables; else 95)
-           device:str=None, # cpu, cuda or mps (default: the best available)
+           quality:int|None=None, # quality of a lossy output, 1-100 (default: a JPEG keeps its own quantization tables; else 95)
+           device:str|None=None, # cpu, cuda or mps (default: the best available)
            adapt_steps:int=0, # train a copy of the network this many steps on each photo before a large fill (better structure, seconds slower; 20 is a good start)
            overwrite:bool=False): # for a folder of photos: replace files of the same name already in --out
     "Remove the object under --mask or --box from IMAGE (or under --mask-dir or --box from each photo of a folder); write to --out."
@@ -322,7 +330,7 @@ def bench_command(data:str=HUB_NAME, # photos: Hub name, `.parquet` file or imag
           images:int=400, # images timed in the data-pipeline rows
           recipes:str="", # comma-separated recipes to time (default: all)
           rows:str="", # comma-separated kinds of rows to run: import, data, train, inference, removal (default: all)
-          out:str=None): # also write the JSON lines to this file
+          out:str|None=None): # also write the JSON lines to this file
     "Benchmark data loading, training and inference on this machine; one JSON line per row."
     from cat_inpaint.bench import benchmark
     lines = []
@@ -338,10 +346,10 @@ bench_cli = Script(bench_command, "cat_inpaint_bench", checks={"steps": at_least
 def app_command(port:int=8866, # the page's port, on 127.0.0.1
         model:str="default", # a shipped model's name (default, cats64) or a `.safetensors` / checkpoint file
         browser:bool=False, # also open the page in this computer's browser
-        token:str=None, # the secret the page's address carries (default: a new random one each start)
+        token:str|None=None, # the secret the page's address carries (default: a new random one each start)
         allow_hosts:str="", # RISK: other names (e.g. this computer's on a network) whose requests are answered; anyone who can reach it with the token can use the page
         ip:str="127.0.0.1", # RISK: the address to listen on; 0.0.0.0 opens the page to every network this computer is on
-        max_pages:int=None, # pages open at once (default: as this computer's memory allows); more get a busy page
+        max_pages:int|None=None, # pages open at once (default: as this computer's memory allows); more get a busy page
         cull_minutes:float=10): # a closed page's kernel ends after this many idle minutes
     "Serve the removal app as a web page on 127.0.0.1, behind a token, until Ctrl-C."
     from cat_inpaint.appserver import serve  # light: no torch in the launcher, which becomes Voilà

@@ -170,7 +170,8 @@ def with_photo_detail(photo:np.ndarray, hole:np.ndarray, fill:np.ndarray) -> np.
     copied = _as_strong(both[..., :3], e[..., 0], cell, 1.0) + _as_strong(both[..., 3:], e[..., 1], cell, 3.0)
     # the low band meets the photo's along the hole's edge: their difference, carried smoothly inside
     low_photo, low_fill = blur(photo[box], cell), blur(filled[box], cell)
-    g = (max(8, round(near.shape[0] * s)), max(8, round(near.shape[1] * s))); near_cells = (_cells(near.astype(np.float32)[..., None], g) > 0).float()
-    seam = _carried_in(_cells(low_photo - low_fill, g), near_cells, near.shape)
+    grid = (max(8, round(near.shape[0] * s)), max(8, round(near.shape[1] * s)))  # cells of the colour correction, rows and columns
+    near_cells = (_cells(near.astype(np.float32)[..., None], grid) > 0).float()
+    seam = _carried_in(_cells(low_photo - low_fill, grid), near_cells, near.shape)
     filled[box][near] = np.clip(low_fill + seam + copied, 0, 1)[near]
     return filled

@@ -13,7 +13,7 @@ from .data import to_float, show_rows, IMAGE_SUFFIXES
 from .masks import create_masks, mask_images, eval_masks, is_report_size, EVAL_SETTINGS, photo_masks
 from .metrics import hole_psnr, hole_l1, ssim, texture_energy, hole_haarpsi
 from .generator import complete
-from .pretrained import fill, load_generator, SHIPPED
+from .pretrained import complete_in_batches, load_generator, SHIPPED
 from .removal import Inpainter, removal_inpainter
 from .detail import with_photo_detail, match_scale, blur
 from .photos import open_image, mask_box, to_uint8
@@ -98,7 +98,7 @@ def markdown_table(rows:list, cols=("method", "masks", "hole_psnr", "hole_l1", "
 # %% ../nbs/15_evaluation.ipynb #2337ecff
 def model_inpainter(g:nn.Module):
     "An inpainter `(masked, masks) -> composite` from generator `g`."
-    return lambda masked, masks: fill(g, masked, masks)
+    return lambda masked, masks: complete_in_batches(g, masked, masks)
 
 # %% ../nbs/15_evaluation.ipynb #f8c5c17f
 def photo_scores(out:np.ndarray, truth:np.ndarray, hole:np.ndarray) -> dict:

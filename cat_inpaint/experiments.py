@@ -14,7 +14,7 @@ from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 from .data import to_float, show_rows
 from .masks import eval_masks, mask_images, create_masks, NATIVE_SETTINGS
-from .pretrained import fill, load_generator, generator_from_checkpoint
+from .pretrained import complete_in_batches, load_generator, generator_from_checkpoint
 from .removal import Inpainter, removal_inpainter
 from .classical import inpaint_biharmonic, inpaint_telea
 from .evaluation import evaluate_methods, evaluate_report, model_inpainter
@@ -39,7 +39,7 @@ def compare_criteria(images:torch.Tensor, # uint8 training photos
 def criteria_grid(results:dict, images:torch.Tensor, n:int=5): # `FitResult`s from `compare_criteria`, uint8 photos
     "Figure: masked input, each criterion's fill, ground truth, for `n` photos (the centre hole)."
     x = to_float(images[:n]); m = eval_masks("centre", n); masked = mask_images(x, m)
-    rows = {"masked input": masked} | {c.upper(): fill(r.generator, masked, m) for c, r in results.items()}
+    rows = {"masked input": masked} | {c.upper(): complete_in_batches(r.generator, masked, m) for c, r in results.items()}
     return show_rows(rows | {"ground truth": x}, n=n)
 
 # %% ../nbs/16_experiments.ipynb #ee884ad2
@@ -79,7 +79,7 @@ GRID_PHOTOS = 5 # test cats in each of the report's grids
 def _fills(generators:dict, images:torch.Tensor) -> dict:
     "Row title -> float fills of the first `GRID_PHOTOS` of `images` with the centre hole: the masked input, each generator's, the truth."
     x = to_float(images[:GRID_PHOTOS]); m = eval_masks("centre", len(x)); masked = mask_images(x, m)
-    return {"masked input": masked} | {k: fill(g, masked, m) for k, g in generators.items()} | {"ground truth": x}
+    return {"masked input": masked} | {k: complete_in_batches(g, masked, m) for k, g in generators.items()} | {"ground truth": x}
 
 def grid_image(rows:dict) -> np.ndarray:
     "uint8 `(H, W, 3)`: each row's photos side by side, rows one under another, a 2-pixel white gap between photos."

@@ -13,12 +13,12 @@ from .core import atomic_write, float_range, to_rgb
 
 # %% auto #0
 __all__ = ['ORIENTATION', 'FILE_FORMAT', 'LOSSY_FORMATS', 'MODES', 'LOSSY_QUALITY', 'RemovalError', 'FileFormat', 'file_format',
-           'open_image', 'read_mask', 'mask_box', 'grow_mask', 'to_uint8', 'put_fill', 'image_format', 'fit_mode',
+           'open_image', 'read_mask', 'mask_box', 'grow_mask', 'to_uint8', 'paste_pixels', 'image_format', 'fit_mode',
            'check_destination', 'save_photo']
 
 # %% ../nbs/12_photos.ipynb #a530f86e
 class RemovalError(ValueError):
-    "A photo, mask or destination that cat-inpaint cannot work with; the message says why in one sentence."
+    "A photo, mask or destination that cat-inpaint cannot work with; the message says why in one sentence (file-system faults stay `OSError`s)."
 
 # %% ../nbs/12_photos.ipynb #33c6affd
 ORIENTATION = 0x0112 # the EXIF tag that says how the stored pixels are turned
@@ -109,7 +109,7 @@ def file_format(img:Image.Image, # a photo as Pillow opened it, before it is tur
                       png_chunks=_png_chunks(info) if fmt == "PNG" else (), transparency=info.get("transparency"), **jpeg)
 
 # %% ../nbs/12_photos.ipynb #eab30aa1
-MODES = ("1", "L", "LA", "P", "PA", "RGB", "RGBA", "RGBX", "CMYK", "YCbCr", "LAB", "HSV", "I", "I;16", "I;16B", "I;16L", "I;16N", "F") # the modes `put_fill` writes back
+MODES = ("1", "L", "LA", "P", "PA", "RGB", "RGBA", "RGBX", "CMYK", "YCbCr", "LAB", "HSV", "I", "I;16", "I;16B", "I;16L", "I;16N", "F") # the modes `paste_pixels` writes back
 
 def _array_image(a:np.ndarray, what:str) -> Image.Image:
     "A PIL image from an array a photo can be, or one sentence saying what `what` accepts."
@@ -147,7 +147,7 @@ def _decode(source, what:str) -> tuple:
     if hasattr(source, "read"): name, data = f"the {what} file", source.read(); stream = io.BytesIO(data)
     else:
         p = Path(source)
-        if not p.is_file(): raise RemovalError(f"no such {what}: {p}")
+        if not p.is_file(): raise FileNotFoundError(f"no such {what}: {p}")
         name, data, stream = str(p), None, p  # opened by path: Pillow reads the header, then only what it decodes
     if data is None:
         with open(p, "rb") as f: head = f.read(16)
@@ -296,10 +296,11 @@ def to_uint8(f:np.ndarray) -> np.ndarray:
     "A float image in [0, 1] as uint8, rounded to the nearest level."
     return (f * 255).round().clip(0, 255).astype(np.uint8)
 
-def put_fill(orig:Image.Image, # the photo, as `open_image` gave it
-             rgb:np.ndarray, # float `(H, W, 3)` in [0, 1]: the filled photo in RGB
-             where:np.ndarray, # boolean `(H, W)`: the pixels to take from `rgb`
-             corner:tuple=(0, 0)) -> Image.Image: # `(y, x)` of `rgb`'s and `where`'s first pixel in the photo, if they cover only part of it
+def paste_pixels(orig:Image.Image, # the photo, as `open_image` gave it
+                 rgb:np.ndarray, # float `(H, W, 3)` in [0, 1]: the filled photo in RGB
+                 where:np.ndarray, # boolean `(H, W)`: the pixels to take from `rgb`
+                 corner:tuple=(0, 0), # `(y, x)` of `rgb`'s and `where`'s first pixel in the photo, if they cover only part of it
+                ) -> Image.Image: # `orig`'s copy, in its own mode
     "`orig` with the pixels under `where` taken from `rgb`, in `orig`'s own mode; every other pixel and the metadata kept."
     whole = np.array(orig); mode = orig.mode
     if not where.any(): return _keep_info(_image_like(whole, orig), orig)
@@ -414,10 +415,10 @@ def check_destination(dest, # where a result will be written
                       inputs=()) -> Path: # the paths it must not overwrite
     "`dest` as a `Path`, after checking that its format is known, its folder exists and is writable, and it is not an input."
     dest = Path(dest); image_format(dest)
-    if dest.is_dir(): raise RemovalError(f"{dest} is a folder; give a file name such as {dest / 'result.png'}")
+    if dest.is_dir(): raise IsADirectoryError(f"{dest} is a folder; give a file name such as {dest / 'result.png'}")
     folder = dest.parent
-    if not folder.is_dir(): raise RemovalError(f"no such folder: {folder}")
-    if not os.access(folder, os.W_OK | os.X_OK): raise RemovalError(f"cannot write to the folder {folder} (permission denied)")
+    if not folder.is_dir(): raise FileNotFoundError(f"no such folder: {folder}")
+    if not os.access(folder, os.W_OK | os.X_OK): raise PermissionError(f"cannot write to the folder {folder} (permission denied)")
     for given in inputs:
         if given is not None and Path(given).exists() and dest.resolve() == Path(given).resolve(): raise RemovalError(f"refusing to overwrite the input {given}; choose another output")
     return dest
@@ -440,5 +441,5 @@ def save_photo(img:Image.Image, # a result of `remove` (or any image; one from `
     kw = _encoder_args(img, fmt, quality, as_stored)
     try:
         with atomic_write(dest) as tmp: img.save(tmp, format=fmt, **kw)
-    except OSError as e: raise RemovalError(f"cannot write {dest}: {e.strerror or e}") from e
+    except OSError as e: raise OSError(f"cannot write {dest}: {e.strerror or e}") from e  # one line, not errno's tuple
     return dest

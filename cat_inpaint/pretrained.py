@@ -12,14 +12,16 @@ from .core import eval_mode
 from .generator import GeneratorBase, ModelInfo, generator_for, complete
 
 # %% auto #0
-__all__ = ['WEIGHTS', 'SHIPPED', 'PRETRAINED', 'fill', 'read_checkpoint', 'generator_from_checkpoint', 'load_generator']
+__all__ = ['WEIGHTS', 'SHIPPED', 'PRETRAINED', 'complete_in_batches', 'read_checkpoint', 'generator_from_checkpoint',
+           'load_generator']
 
 # %% ../nbs/07_pretrained.ipynb #0255f50a
 @torch.no_grad()
-def fill(g:nn.Module, # a generator
-         masked:torch.Tensor, masks:torch.Tensor, # `(N, 3, H, W)` with holes zeroed, `(N, 1, H, W)`
-         batch_size:int=256,
-         dtype:torch.dtype|None=None) -> torch.Tensor: # autocast the network to this (e.g. `torch.float16` on a GPU)
+def complete_in_batches(g:nn.Module, # a generator
+                        masked:torch.Tensor, masks:torch.Tensor, # `(N, 3, H, W)` with holes zeroed, `(N, 1, H, W)`
+                        batch_size:int=256, # images per forward pass
+                        dtype:torch.dtype|None=None, # autocast the network to this (e.g. `torch.float16` on a GPU)
+                       ) -> torch.Tensor: # the composites, `(N, 3, H, W)` on the CPU
     "Composite of `g`'s fill of `masked` (eval mode, no gradients), computed in batches on `g`'s device."
     dev = next(g.parameters()).device
     with eval_mode(g), torch.autocast(dev.type, dtype or torch.float32, enabled=dtype is not None):

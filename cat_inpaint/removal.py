@@ -14,8 +14,8 @@ from .core import default_device, eval_mode, to_rgb
 from .masks import mask_images, composite
 from .fills import smooth_fill
 from .generator import complete
-from .pretrained import fill, load_generator
-from .photos import RemovalError, open_image, read_mask, grow_mask, mask_box, put_fill, save_photo
+from .pretrained import complete_in_batches, load_generator
+from .photos import RemovalError, open_image, read_mask, grow_mask, mask_box, paste_pixels, save_photo
 from .detail import with_photo_detail, match_scale
 
 # %% auto #0
@@ -75,7 +75,7 @@ class Inpainter:
                      ) -> torch.Tensor:
         "Composites `(N, 3, S, S)`: the model's fill in the holes, every other pixel exactly as in `masked`."
         masked, masks = _check_batch(masked, masks, self.size)
-        return fill(self.g, masked, masks, dtype=self.dtype)
+        return complete_in_batches(self.g, masked, masks, dtype=self.dtype)
 
     def remove(self, image, mask, # photo (path, PIL image, array); mask (same kinds, non-zero = remove) or box (x0, y0, x1, y1)
                blend:str|None=None, # None, or `poisson` for cv2.seamlessClone
@@ -91,7 +91,7 @@ class Inpainter:
         if hole.all(): raise RemovalError(f"the mask grown by {dilate} pixels covers the whole image: there is nothing left to fill it from; use a smaller dilate")
         rgb = np.asarray(to_rgb(img))
         filled, (y, x) = _paste(rgb, _pieces(self, rgb, hole), _soft_weights(user, hole), blend)
-        return put_fill(img, filled, hole[y:y + filled.shape[0], x:x + filled.shape[1]], (y, x))
+        return paste_pixels(img, filled, hole[y:y + filled.shape[0], x:x + filled.shape[1]], (y, x))
 
     def __call__(self, image, mask, blend:str|None=None, dilate:int=2) -> Image.Image:
         "`inpainter(image, mask)` is `inpainter.remove(image, mask)`."
@@ -212,7 +212,7 @@ def _run(g, x:torch.Tensor, m:torch.Tensor, base=None, dtype=None) -> torch.Tens
         y = complete(g, _pad4(masked).to(dev), _pad4(m).to(dev), base=None if base is None else _pad4(base).to(dev))
     return composite(y[..., :H, :W].cpu(), masked, m)
 
-def _fill_native(g, rgb:np.ndarray, hole:np.ndarray, rect:tuple, # generator; photo, holes; window `(x0, y0, w, h)`
+def _inpaint_window(g, rgb:np.ndarray, hole:np.ndarray, rect:tuple, # generator; photo, holes; window `(x0, y0, w, h)`
                  refine:bool=False, # refine at every finer scale (else: fill at the coarsest, then upsample)
                  reach:float=REACH, # the deepest hole the model fills in one pass, pixels
                  dtype=None, # autocast dtype of the network (None: float32)
@@ -243,7 +243,7 @@ def _pieces(inp:Inpainter, rgb:np.ndarray, hole:np.ndarray) -> list:
             crop = lambda a: a[r[1]:r[1] + r[3], r[0]:r[0] + r[2]]
             # the network's fill is only kept in the bands coarser than the matching scale, so it need not be finer than that
             coarsest = match_scale(int(crop(hole).sum())) if inp.photo_detail else 1.0
-            f, scale = _fill_native(inp.g, rgb, hole, r, inp.refine, inp.reach, inp.dtype, coarsest, inp.adapt_steps)
+            f, scale = _inpaint_window(inp.g, rgb, hole, r, inp.refine, inp.reach, inp.dtype, coarsest, inp.adapt_steps)
             out.append((detailed(crop(rgb), crop(hole), f, 1.0 if inp.refine else scale), r, crop(hole) & (crop(labels) == i)))
         return out
     wins = _windows(hole, inp.size)

@@ -20,7 +20,7 @@ from .data import TensorBatches, show_rows, to_float
 from .masks import MASKS, EVAL_SETTINGS, create_masks, mask_images, composite, eval_masks
 from .metrics import hole_psnr
 from .generator import complete
-from .pretrained import fill
+from .pretrained import complete_in_batches
 from .recipes import Recipe, memory_format
 from .losses import CRITERIA, reconstruction_loss
 from .recipes import TrainState, RunOptions, new_state
@@ -191,7 +191,7 @@ def val_psnr(g, images:torch.Tensor, # uint8 `(N, 3, H, W)` validation photos
              settings=EVAL_SETTINGS) -> dict:
     "Mean hole PSNR of `g` on `images` for each mask setting in `settings`."
     x = to_float(images)
-    return {s: hole_psnr(fill(unwrap(g), mask_images(x, m), m), x, m).mean().item()
+    return {s: hole_psnr(complete_in_batches(unwrap(g), mask_images(x, m), m), x, m).mean().item()
             for s in settings for m in [eval_masks(s, len(x), x.shape[-1])]}
 
 # %% ../nbs/11_training.ipynb #c6dae0ad
@@ -248,7 +248,7 @@ def sample_grid(g, images:torch.Tensor, # uint8 `(N, 3, H, W)` photos, one colum
     x = to_float(images); rows = []
     for s in settings:
         m = eval_masks(s, len(x), x.shape[-1]); masked = mask_images(x, m)
-        rows += [masked + m, fill(unwrap(g), masked, m)]
+        rows += [masked + m, complete_in_batches(unwrap(g), masked, m)]
     rows = [torch.cat(list(r), -1) for r in rows + [x]]  # each row: the photos side by side
     return (torch.cat(rows, -2).clamp(0, 1) * 255).round().byte().permute(1, 2, 0).numpy()
 

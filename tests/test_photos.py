@@ -166,7 +166,7 @@ def test_masks_with_transparency(tmp_path, inp, kind):
     assert np.array_equal(np.asarray(inp(photo, tmp_path / "mask.png")), np.asarray(inp(photo, tmp_path / "plain.png")))
 
 def test_remove_checks_its_arguments(inp):
-    "Arrays of the wrong kind, tensors and bad values get one ValueError naming the argument; floats and 16-bit arrays work."
+    "Arrays of the wrong kind, tensors and bad values get one ValueError naming the argument, a missing file a FileNotFoundError; floats and 16-bit arrays work."
     from cat_inpaint.photos import RemovalError
     photo = scene(80, 60); box = (10, 10, 40, 40)
     assert inp(photo / 255.0, box).mode == "RGB" and inp((photo[..., 0].astype(np.uint16) * 257), box).mode == "I;16"
@@ -174,8 +174,9 @@ def test_remove_checks_its_arguments(inp):
     assert np.array_equal(np.asarray(inp(photo, torch.from_numpy(m))), np.asarray(inp(photo, box)))
     for image, mask, text in [(torch.rand(3, 60, 80), box, "image: a torch tensor"), (photo * 2.0, box, "floats from 0 to 510"),
                               (photo.astype(np.int64), box, "int64"), (photo, m * 3, "must lie in [0, 1]"), (photo, m * np.nan, "NaN"),
-                              (photo, "not/a/mask.png", "no such mask"), (photo, [1, 2], "four numbers")]:
+                              (photo, [1, 2], "four numbers")]:
         with pytest.raises(RemovalError, match=text.replace("[", r"\[").replace("(", r"\(")): inp(image, mask)
+    with pytest.raises(FileNotFoundError, match="no such mask"): inp(photo, "not/a/mask.png")  # a file-system fault stays an OSError
     with pytest.raises(ValueError, match="NaN"): inp.inpaint_batch(torch.rand(1, 3, inp.size, inp.size), torch.full((1, 1, inp.size, inp.size), float("nan")))
 
 def test_small_cli_messages(tmp_path):
@@ -190,4 +191,4 @@ def test_small_cli_messages(tmp_path):
 def test_write_error_names_the_destination(tmp_path, inp):
     from cat_inpaint.photos import save_photo, RemovalError
     (tmp_path / "file").write_text("a file, not a folder")
-    with pytest.raises(RemovalError, match=f"cannot write {tmp_path / 'file' / 'o.png'}"): save_photo(Image.new("RGB", (4, 4)), tmp_path / "file" / "o.png")
+    with pytest.raises(OSError, match=f"cannot write {tmp_path / 'file' / 'o.png'}"): save_photo(Image.new("RGB", (4, 4)), tmp_path / "file" / "o.png")
