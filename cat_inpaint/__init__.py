@@ -8,7 +8,7 @@ __all__ = []
 
 # %% ../nbs/index.ipynb #4f2d900e
 import importlib
-_LAZY = {"Inpainter": "removal", "show_removal": "removal", "RemovalError": "photos", "open_image": "photos", "save_photo": "photos",
+_LAZY = {"Inpainter": "removal", "show_removal": "photos", "RemovalError": "photos", "open_image": "photos", "save_photo": "photos",
          "RemovalApp": "app", "load_generator": "pretrained", "GeneratorBase": "generator", "ModelInfo": "generator"} # name -> module
 
 def __getattr__(name:str):

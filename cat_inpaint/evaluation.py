@@ -10,17 +10,17 @@ import cv2, numpy as np, torch
 from torch import nn
 from .core import eval_mode, to_rgb
 from .data import to_float, show_rows, IMAGE_SUFFIXES
-from .masks import create_masks, mask_images, eval_masks, is_report_size, EVAL_SETTINGS, photo_masks
+from .masks import create_masks, mask_images, composite, eval_masks, is_report_size, EVAL_SETTINGS, photo_masks
 from .metrics import hole_psnr, hole_l1, ssim, texture_energy, hole_haarpsi
 from .generator import complete
 from .pretrained import complete_in_batches, load_generator, SHIPPED
-from .removal import Inpainter, removal_inpainter
+from .removal import Inpainter
 from .detail import with_photo_detail, match_scale, blur
 from .photos import open_image, mask_box, to_uint8
 
 # %% auto #0
 __all__ = ['PHOTO_BOUNDS', 'evaluate_report', 'learned_metrics', 'evaluate_methods', 'markdown_table', 'model_inpainter',
-           'photo_scores', 'removal_method', 'evaluate_photos', 'summarise_photos', 'compare_grid',
+           'photo_scores', 'removal_method', 'evaluate_photos', 'summarise_photos', 'compare_grid', 'removal_inpainter',
            'checkpoint_methods']
 
 # %% ../nbs/15_evaluation.ipynb #ace3da99
@@ -168,6 +168,15 @@ def compare_grid(methods:dict, images:torch.Tensor, # inpainters; uint8 photos, 
     rows = {"masked input": masked + m * torch.tensor([1., 1., 1.])[:, None, None]}  # holes shown white
     rows |= {name: f(masked, m) for name, f in methods.items()}
     return show_rows(rows | {"ground truth": x}, n=len(x))
+
+# %% ../nbs/15_evaluation.ipynb #c080a506
+def removal_inpainter(inp:Inpainter, dilate:int=0):
+    "A batch inpainter `(masked, masks) -> composite` that sends each image through `inp.remove`, at its own size."
+    def inpaint(masked:torch.Tensor, masks:torch.Tensor) -> torch.Tensor:
+        u8 = (masked.permute(0, 2, 3, 1).numpy() * 255).round().astype(np.uint8)
+        out = np.stack([np.asarray(inp.remove(im, k[0].numpy() > 0.5, dilate=dilate)) for im, k in zip(u8, masks)])
+        return composite(torch.from_numpy(out).permute(0, 3, 1, 2).float() / 255, masked, masks)
+    return inpaint
 
 # %% ../nbs/15_evaluation.ipynb #75f5aaa5
 def checkpoint_methods(paths:str, # comma-separated shipped model names, checkpoints or `.safetensors` files

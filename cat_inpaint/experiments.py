@@ -15,7 +15,8 @@ from torch.utils.data import DataLoader, TensorDataset
 from .data import to_float, show_rows
 from .masks import eval_masks, mask_images, create_masks, NATIVE_SETTINGS
 from .pretrained import complete_in_batches, load_generator, generator_from_checkpoint
-from .removal import Inpainter, removal_inpainter
+from .removal import Inpainter
+from .evaluation import removal_inpainter
 from .classical import inpaint_biharmonic, inpaint_telea
 from .evaluation import evaluate_methods, evaluate_report, model_inpainter
 from .discriminator import build_discriminator

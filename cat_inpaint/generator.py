@@ -21,8 +21,8 @@ from .masks import composite
 
 # %% auto #0
 __all__ = ['GENERATORS', 'MAX_PARAMETERS', 'ModelInfo', 'GeneratorBase', 'Generator', 'n_params', 'layer_shapes', 'complete',
-           'DilatedBlock', 'UNetGenerator', 'forward_flops', 'TwoBandGenerator', 'generator_arch', 'build_generator',
-           'two_band', 'check_weights', 'generator_for']
+           'pad_for_network', 'DilatedBlock', 'UNetGenerator', 'forward_flops', 'TwoBandGenerator', 'generator_arch',
+           'build_generator', 'two_band', 'check_weights', 'generator_for']
 
 # %% ../nbs/05_generator.ipynb #1f50d458
 @dataclass(frozen=True)
@@ -110,6 +110,13 @@ def complete(g:nn.Module, # a generator (or one wrapped for distributed training
              base:torch.Tensor|None=None) -> torch.Tensor: # a first guess for the holes, for generators that refine one
     "`g`'s fill of the holes, every other pixel exactly from `masked`; in float32 (also under autocast)."
     return composite(g(masked, masks, base=base).float(), masked, masks)
+
+# %% ../nbs/05_generator.ipynb #19a252b3
+def pad_for_network(t:torch.Tensor, # `(N, C, H, W)`
+                   ) -> torch.Tensor: # `(N, C, H + (-H % 4), W + (-W % 4))`
+    "`t` padded at the bottom and right (edges repeated) to sides that are multiples of 4, the sizes the networks take."
+    H, W = t.shape[-2:]
+    return F.pad(t, (0, -W % 4, 0, -H % 4), mode="replicate")
 
 # %% ../nbs/05_generator.ipynb #773e59b4
 def _conv(cin, cout, k=3, s=1, d=1):

@@ -14,7 +14,7 @@ from .core import atomic_write, float_range, to_rgb
 # %% auto #0
 __all__ = ['ORIENTATION', 'FILE_FORMAT', 'LOSSY_FORMATS', 'MODES', 'LOSSY_QUALITY', 'RemovalError', 'FileFormat', 'file_format',
            'open_image', 'read_mask', 'mask_box', 'grow_mask', 'to_uint8', 'paste_pixels', 'image_format', 'fit_mode',
-           'check_destination', 'save_photo']
+           'check_destination', 'save_photo', 'show_removal', 'show_crops', 'crop_around']
 
 # %% ../nbs/12_photos.ipynb #a530f86e
 class RemovalError(ValueError):
@@ -443,3 +443,33 @@ def save_photo(img:Image.Image, # a result of `remove` (or any image; one from `
         with atomic_write(dest) as tmp: img.save(tmp, format=fmt, **kw)
     except OSError as e: raise OSError(f"cannot write {dest}: {e.strerror or e}") from e  # one line, not errno's tuple
     return dest
+
+# %% ../nbs/12_photos.ipynb #92be5830
+def show_removal(panels:dict, # title -> PIL image or array
+                 size:float=3.2):
+    "Side-by-side figure of `panels`; returns it."
+    import matplotlib.pyplot as plt  # here, not at the top: removal itself never draws
+    fig, axs = plt.subplots(1, len(panels), figsize=(size * len(panels) * 1.4, size))
+    for ax, (t, im) in zip(np.atleast_1d(axs), panels.items()): ax.imshow(im, cmap="gray" if np.asarray(im).ndim == 2 else None); ax.set_title(t); ax.axis("off")
+    fig.tight_layout(); return fig
+
+# %% ../nbs/12_photos.ipynb #c61b6459
+def show_crops(rows:list, # one dict per row: title -> uint8 `(H, W, 3)` crop, all the same size
+               quality:int=85):
+    "The crops at 100% (one photo pixel, one screen pixel), titled, as a JPEG for a notebook or page."
+    from PIL import ImageDraw
+    from IPython.display import Image as Shown  # here: removal itself never displays
+    h, w = np.asarray(next(iter(rows[0].values()))).shape[:2]; top, gap = 20, 4; n = max(len(r) for r in rows)
+    sheet = Image.new("RGB", (n * w + (n - 1) * gap, len(rows) * (h + top)), "white"); pen = ImageDraw.Draw(sheet)
+    for i, row in enumerate(rows):
+        for j, (title, crop) in enumerate(row.items()):
+            x, y = j * (w + gap), i * (h + top)
+            pen.text((x + 2, y + 4), title, fill="black"); sheet.paste(Image.fromarray(np.asarray(crop)), (x, y + top))
+    buf = io.BytesIO(); sheet.save(buf, "JPEG", quality=quality)
+    return Shown(data=buf.getvalue(), format="jpeg")
+
+def crop_around(hole:np.ndarray, side:int=360) -> tuple:
+    "Slices of a `side` x `side` window centred on `hole`'s box, inside the photo."
+    start = lambda span, n: int(np.clip((span.start + span.stop - 1) // 2 - side // 2, 0, max(0, n - side)))
+    ys, xs = mask_box(hole); y0, x0 = start(ys, hole.shape[0]), start(xs, hole.shape[1])
+    return slice(y0, y0 + side), slice(x0, x0 + side)

@@ -4,23 +4,20 @@
 
 # %% ../nbs/13_removal.ipynb #163f7e8a
 from __future__ import annotations
-import copy, io, math, warnings
-from pathlib import Path
+import warnings
 import cv2, numpy as np, torch
 import torch.nn.functional as F
 from PIL import Image
-from fastcore.basics import patch
 from .core import default_device, eval_mode, to_rgb
 from .masks import mask_images, composite
-from .fills import smooth_fill
-from .generator import complete
+from .generator import complete, pad_for_network
 from .pretrained import complete_in_batches, load_generator
-from .photos import RemovalError, open_image, read_mask, grow_mask, mask_box, paste_pixels, save_photo
+from .photos import RemovalError, open_image, read_mask, grow_mask, mask_box, paste_pixels
 from .detail import with_photo_detail, match_scale
+from .adapt import adapt_to_photo
 
 # %% auto #0
-__all__ = ['REACH', 'MAX_SIDE', 'GROUP_GAP', 'Inpainter', 'adapt_to_photo', 'removal_inpainter', 'show_removal', 'show_crops',
-           'crop_around']
+__all__ = ['REACH', 'MAX_SIDE', 'GROUP_GAP', 'Inpainter']
 
 # %% ../nbs/13_removal.ipynb #4ecd74f8
 REACH = 24 # the deepest hole (pixels from its nearest known pixel, at the working scale) a 64-px model fills in one pass
@@ -198,18 +195,13 @@ def _scales(depth:float, side:int, reach:float=REACH) -> list:
     return s
 
 # %% ../nbs/13_removal.ipynb #d0faeaae
-def _pad4(t:torch.Tensor) -> torch.Tensor:
-    "`t` `(N, C, H, W)` padded at the bottom and right (edges repeated) to a multiple of 4, the sizes the networks take."
-    H, W = t.shape[-2:]
-    return F.pad(t, (0, -W % 4, 0, -H % 4), mode="replicate")
-
 @torch.no_grad()
 def _run(g, x:torch.Tensor, m:torch.Tensor, base=None, dtype=None) -> torch.Tensor:
     "Composite of `g`'s fill of photo `x` with holes `m` at any size (padded to a multiple of 4), refining `base` if given."
     H, W = x.shape[-2:]
     masked, dev = mask_images(x, m), next(g.parameters()).device
     with eval_mode(g), torch.autocast(dev.type, dtype or torch.float32, enabled=dtype is not None):
-        y = complete(g, _pad4(masked).to(dev), _pad4(m).to(dev), base=None if base is None else _pad4(base).to(dev))
+        y = complete(g, pad_for_network(masked).to(dev), pad_for_network(m).to(dev), base=None if base is None else pad_for_network(base).to(dev))
     return composite(y[..., :H, :W].cpu(), masked, m)
 
 def _inpaint_window(g, rgb:np.ndarray, hole:np.ndarray, rect:tuple, # generator; photo, holes; window `(x0, y0, w, h)`
@@ -248,68 +240,3 @@ def _pieces(inp:Inpainter, rgb:np.ndarray, hole:np.ndarray) -> list:
         return out
     wins = _windows(hole, inp.size)
     return [(detailed(_crop(rgb, *r[:3]), _crop(hole, *r[:3]), f, inp.size / r[2]), r, _crop(hole, *r[:3])) for f, r in zip(_fill_windows(inp, rgb, hole, wins), wins)]
-
-# %% ../nbs/13_removal.ipynb #fbadd7cb
-def _moved_holes(m:torch.Tensor, n:int, gen:torch.Generator) -> torch.Tensor:
-    "`n` copies of hole `m` `(1, 1, H, W)`, each shifted by a random offset (wrapping round the edges): `(n, 1, H, W)`."
-    H, W = m.shape[-2:]; dy, dx = torch.randint(H, (n,), generator=gen), torch.randint(W, (n,), generator=gen)
-    return torch.cat([m.roll((int(a), int(b)), (-2, -1)) for a, b in zip(dy, dx)])
-
-def adapt_to_photo(g:torch.nn.Module, x:torch.Tensor, m:torch.Tensor, # generator; photo `(1, 3, H, W)` in [0, 1]; its hole `(1, 1, H, W)`
-                   steps:int, lr:float=1e-4, batch:int=4, # Adam steps, learning rate, moved holes per step
-                   seed:int=0) -> torch.nn.Module: # the moved holes' seed: the same photo gives the same network
-    "A copy of `g` trained on the photo itself: to fill copies of its hole moved onto known pixels, judged there by squared error."
-    g = copy.deepcopy(g); tuned = getattr(g, "coarse", g)  # a two-band model: only the network of the coarse bands
-    for p in g.parameters(): p.requires_grad_(False)
-    for p in tuned.parameters(): p.requires_grad_(True)
-    dev = next(g.parameters()).device; x, m = x.to(dev), m.to(dev)
-    opt, gen = torch.optim.Adam(tuned.parameters(), lr=lr), torch.Generator().manual_seed(seed)
-    H, W = x.shape[-2:]; xb, m_here = x.expand(batch, -1, -1, -1), m.cpu()  # the moved holes are drawn on the CPU, with `gen`
-    with torch.enable_grad(), eval_mode(tuned):  # eval: a batch of one photo must not move any BatchNorm statistics
-        for _ in range(steps):
-            moved = _moved_holes(m_here, batch, gen).to(dev); holes = torch.maximum(moved, m)
-            y = tuned(_pad4(mask_images(xb, holes)), _pad4(holes))[..., :H, :W]  # the coarse network alone: its fill is what the coarse bands keep
-            seen = moved * (1 - m)  # the moved hole's known pixels: the answers
-            loss = ((y - xb) ** 2 * seen).sum() / (3 * seen.sum()).clamp(min=1)
-            opt.zero_grad(); loss.backward(); opt.step()
-    for p in g.parameters(): p.requires_grad_(False)
-    return g.eval()
-
-# %% ../nbs/13_removal.ipynb #c080a506
-def removal_inpainter(inp:Inpainter, dilate:int=0):
-    "A batch inpainter `(masked, masks) -> composite` that sends each image through `inp.remove`, at its own size."
-    def inpaint(masked:torch.Tensor, masks:torch.Tensor) -> torch.Tensor:
-        u8 = (masked.permute(0, 2, 3, 1).numpy() * 255).round().astype(np.uint8)
-        out = np.stack([np.asarray(inp.remove(im, k[0].numpy() > 0.5, dilate=dilate)) for im, k in zip(u8, masks)])
-        return composite(torch.from_numpy(out).permute(0, 3, 1, 2).float() / 255, masked, masks)
-    return inpaint
-
-# %% ../nbs/13_removal.ipynb #92be5830
-def show_removal(panels:dict, # title -> PIL image or array
-                 size:float=3.2):
-    "Side-by-side figure of `panels`; returns it."
-    import matplotlib.pyplot as plt  # here, not at the top: removal itself never draws
-    fig, axs = plt.subplots(1, len(panels), figsize=(size * len(panels) * 1.4, size))
-    for ax, (t, im) in zip(np.atleast_1d(axs), panels.items()): ax.imshow(im, cmap="gray" if np.asarray(im).ndim == 2 else None); ax.set_title(t); ax.axis("off")
-    fig.tight_layout(); return fig
-
-# %% ../nbs/13_removal.ipynb #c61b6459
-def show_crops(rows:list, # one dict per row: title -> uint8 `(H, W, 3)` crop, all the same size
-               quality:int=85):
-    "The crops at 100% (one photo pixel, one screen pixel), titled, as a JPEG for a notebook or page."
-    from PIL import ImageDraw
-    from IPython.display import Image as Shown  # here: removal itself never displays
-    h, w = np.asarray(next(iter(rows[0].values()))).shape[:2]; top, gap = 20, 4; n = max(len(r) for r in rows)
-    sheet = Image.new("RGB", (n * w + (n - 1) * gap, len(rows) * (h + top)), "white"); pen = ImageDraw.Draw(sheet)
-    for i, row in enumerate(rows):
-        for j, (title, crop) in enumerate(row.items()):
-            x, y = j * (w + gap), i * (h + top)
-            pen.text((x + 2, y + 4), title, fill="black"); sheet.paste(Image.fromarray(np.asarray(crop)), (x, y + top))
-    buf = io.BytesIO(); sheet.save(buf, "JPEG", quality=quality)
-    return Shown(data=buf.getvalue(), format="jpeg")
-
-def crop_around(hole:np.ndarray, side:int=360) -> tuple:
-    "Slices of a `side` x `side` window centred on `hole`'s box, inside the photo."
-    start = lambda span, n: int(np.clip((span.start + span.stop - 1) // 2 - side // 2, 0, max(0, n - side)))
-    ys, xs = mask_box(hole); y0, x0 = start(ys, hole.shape[0]), start(xs, hole.shape[1])
-    return slice(y0, y0 + side), slice(x0, x0 + side)
