@@ -7,7 +7,14 @@ Fails, listing every case, on:
 - a code cell that makes a figure but has no saved image;
 - an image (saved output or file under nbs/) over the size limit;
 - a symbol documented twice on one page;
-- a `show_doc` signature with a markdown link, an inferred `NoneType`, or a class shown as `def`.
+- a `show_doc` signature with a markdown link, an inferred `NoneType`, or a class shown as `def`;
+- a link whose target is not what its word names (`remove`/`train` to the command line from another page), or a
+  dead anchor (a private name, or a symbol its page does not document);
+- words of process in rendered prose ("the issue", "this session", "CI machine", "from here", ...);
+- an entry that reads "Call self as a function." (a public callable without its own docstring);
+- `nan` in a rendered table;
+- a page whose first cell after its title is an import or a test;
+- a visible code line wider than the column, or a table whose unbreakable words are wider than it.
 Run from the repository root: `python .ci/check_docs.py`."""
 import base64, json, os, re, sys, tempfile
 from pathlib import Path
@@ -16,6 +23,13 @@ LIMIT = 300_000 # bytes per image
 TABLE = re.compile(r"^\|.*\|\s*$\n^\|[-:| ]+\|\s*$", re.M) # a header row and its rule
 NOISE = re.compile(r"\d+%\|[^\n]*\||Generating \w+ split|urlopen error|Name or service not known") # progress bars, network errors
 FIGURE = re.compile(r"\bplt\.(subplots|figure|imshow)\(|\.imshow\(|\b(show_rows|compare_grid|criteria_grid|show_removal|show_crops|show_masks)\(")
+
+PROCESS = re.compile(r"\bthe issue\b|\bissue's\b|\bthis session\b|\bwork session\b|\bCI machine\b|\bfrom here\b|"
+                     r"\bthe (?:90|60)-minute budget\b", re.I) # talk of how the project was made, not of the library
+LINK = re.compile(r"\[`([^`]+)`\]\((?:https://[^)]*/)?([\w.-]+\.html)#([^)]*)\)") # nbdev's links from backticked names
+CODE_COLUMN = 100 # characters of code the page's column shows without sideways scrolling
+TABLE_COLUMN = 110 # characters of unbreakable table text the column holds
+HIDDEN = {"hide", "export", "exporti", "default_exp"}
 
 def machine_paths() -> list:
     "Absolute paths that must never reach a page: this checkout, the home and temporary folders."
@@ -37,7 +51,7 @@ def images(cell) -> list:
     return [len(base64.b64decode("".join(o["data"][k]) if isinstance(o["data"][k], list) else o["data"][k]))
             for o in cell.get("outputs", []) for k in ("image/png", "image/jpeg") if k in o.get("data", {})]
 
-def directives(src:str) -> set: return {l[3:].strip().split(":")[0] for l in src.splitlines() if l.startswith("#| ")}
+def directives(src:str) -> set: return {re.split(r"[:\s]", l[3:].strip())[0] for l in src.splitlines() if l.startswith("#| ")}
 
 def evaluated(src:str) -> bool:
     "Whether nbdev_test and the docs run this cell."
@@ -76,9 +90,67 @@ def check_notebook(path:Path, proc:Path|None, paths:list) -> list:
         problems += [f"{proc.name}: {n} documented {k} times" for n, k in seen.items() if k > 1]
     return problems
 
+def documented(proc:Path) -> set:
+    "Anchors of the symbols `show_doc` documents on one processed page."
+    out = set()
+    for c in json.loads(proc.read_text())["cells"]:
+        for o in c.get("outputs", []):
+            md = "".join(o.get("data", {}).get("text/markdown", ""))
+            if md.startswith("---") and (m := re.search(r"^#+ (.+)$", md, re.M)): out.add(m.group(1).strip().lower())
+    return out
+
+def visible(c) -> bool:
+    "Whether a processed cell shows on its page."
+    if c["cell_type"] == "markdown": return True
+    src = "".join(c["source"])
+    return not HIDDEN & directives(src) and not re.search(r"^#\|\s*include:\s*false", src, re.M)
+
+def table_width(md:str) -> int:
+    "Characters the widest row of unbreakable words needs, summed over a pipe table's columns, with padding."
+    rows = [[cell.strip() for cell in l.strip().strip("|").split("|")] for l in md.splitlines() if l.strip().startswith("|")]
+    rows = [r for r in rows if not all(set(x) <= set("-: ") for x in r)]
+    if not rows: return 0
+    cols = max(len(r) for r in rows)
+    return sum(max((max((len(w) for w in r[j].split()), default=0) for r in rows if j < len(r)), default=0) + 3 for j in range(cols))
+
+def reader_problems(proc:Path, anchors:dict) -> list:
+    "What a reader of one processed page meets: wrong or dead links, process talk, placeholders, nan, a weak start, overflow."
+    problems, page, nb = [], proc.name, json.loads(proc.read_text())
+    cells = [c for c in nb["cells"] if visible(c)]
+    for i, c in enumerate(cells):
+        src = "".join(c["source"])
+        texts = [src] if c["cell_type"] == "markdown" else []
+        texts += ["".join(o.get("data", {}).get("text/markdown", "")) for o in c.get("outputs", [])]
+        for text in texts:
+            for word, target, anchor in LINK.findall(text):
+                if target == "cli.html" and word in ("remove", "train", "evaluate") and page != "18_cli.ipynb":
+                    problems.append(f"{page}: `{word}` links to the command line ({target}#{anchor})")
+                if anchor.startswith("_") or (target in anchors and anchor.lower() not in anchors[target]):
+                    problems.append(f"{page}: a dead anchor {target}#{anchor} (from `{word}`)")
+            prose = re.sub(r"```.*?```", "", text, flags=re.S) if not text.startswith("---") else ""
+            if m := PROCESS.search(prose): problems.append(f"{page}: process talk in the prose: {m.group(0)!r}")
+            if "Call self as a function." in text: problems.append(f"{page}: an entry reads 'Call self as a function.'")
+            for table in re.findall(r"(?:^\|.*\|[ \t]*\n?)+", text, re.M):
+                if re.search(r"\|\s*nan\s*\|", table): problems.append(f"{page}: nan in a table")
+                if (w := table_width(table)) > TABLE_COLUMN: problems.append(f"{page}: a table {w} characters wide")
+        if c["cell_type"] == "code" and not re.search(r"^#\|\s*echo:\s*false", src, re.M):
+            for line in src.splitlines():
+                if len(line) > CODE_COLUMN and not line.startswith("#|"):
+                    problems.append(f"{page}: a code line of {len(line)} characters: {line[:50]!r}...")
+    opening = lambda c: c["cell_type"] == "raw" or (c["cell_type"] == "markdown" and re.match(r"<!--|\[!\[Open In Colab", "".join(c["source"])))
+    first = next((c for c in cells if not opening(c)), None)
+    if first is not None and first["cell_type"] == "code":
+        lines = [l for l in "".join(first["source"]).splitlines() if l.strip() and not l.startswith("#")]
+        if lines and all(re.match(r"(import|from)\s", l) for l in lines): problems.append(f"{page}: the page opens with an import cell")
+        elif lines and re.match(r"test_\w+\(", lines[0]): problems.append(f"{page}: the page opens with a test")
+    return problems
+
 def main(nbs:Path=Path("nbs"), procd:Path=Path("_proc")) -> int:
     paths, problems = machine_paths(), []
     for nb in sorted(nbs.glob("*.ipynb")): problems += check_notebook(nb, procd / nb.name, paths)
+    procs = sorted(p for p in procd.glob("*.ipynb") if (nbs / p.name).exists())  # not a page removed since
+    anchors = {re.sub(r"^\d+[a-z]?_", "", p.stem) + ".html": documented(p) for p in procs}
+    for p in procs: problems += reader_problems(p, anchors)
     problems += [f"{p}: {p.stat().st_size / 1e3:.0f} KB (limit {LIMIT / 1e3:.0f} KB)" for p in nbs.rglob("*") if p.suffix.lower() in (".png", ".jpg", ".jpeg", ".gif") and p.stat().st_size > LIMIT]
     for p in problems: print(p, file=sys.stderr)
     print(f"docs check: {len(problems)} problem(s) in {len(list(nbs.glob('*.ipynb')))} notebooks", file=sys.stderr)

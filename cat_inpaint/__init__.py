@@ -8,11 +8,14 @@ __all__ = []
 
 # %% ../nbs/index.ipynb #4f2d900e
 import importlib
-_LAZY = {"Inpainter": "removal", "show_removal": "photos", "RemovalError": "photos", "open_image": "photos", "save_photo": "photos",
-         "RemovalApp": "app", "load_generator": "pretrained", "GeneratorBase": "generator", "ModelInfo": "generator"} # name -> module
+# name -> module
+_LAZY = {"Inpainter": "removal", "RemovalError": "photos", "open_image": "photos", "save_photo": "photos",
+         "show_removal": "photos", "RemovalApp": "app", "load_generator": "pretrained", "GeneratorBase": "generator",
+         "ModelInfo": "generator"}
 
 def __getattr__(name:str):
-    "`from cat_inpaint import Inpainter` imports the removal path when the name is first asked for: `import cat_inpaint` stays instant."
+    """`from cat_inpaint import Inpainter` imports the removal path when the name is first asked for: `import
+    cat_inpaint` stays instant."""
     if name not in _LAZY: raise AttributeError(f"module 'cat_inpaint' has no attribute {name!r}")
     return getattr(importlib.import_module(f"cat_inpaint.{_LAZY[name]}"), name)
 

@@ -22,30 +22,46 @@ __all__ = ['MASK_PAINT', 'BUSY_AFTER', 'MaskPainter', 'Host', 'ColabHost', 'curr
 class MaskPainter:
     "A full-resolution mask painted through a downscaled preview: brush strokes and boxes in preview pixels."
     def __init__(self, size:tuple, # the photo's `(width, height)`
-                 preview:int=640): # longest side of the preview, pixels (a small photo is drawn larger, by whole pixels)
-        w, h = size; self.size, self.scale = (w, h), min(1.0, preview / max(w, h)) if max(w, h) >= preview / 2 else float(preview // max(w, h))
+                 # longest side of the preview, pixels (a small photo is drawn larger, by whole pixels)
+                 preview:int=640):
+        w, h = size
+        self.size, self.scale = (w, h), (
+            min(1.0, preview / max(w, h)) if max(w, h) >= preview / 2 else float(preview // max(w, h))
+        )
         self.preview_size = (max(1, round(w * self.scale)), max(1, round(h * self.scale)))
         self.mask = np.zeros((h, w), np.uint8)
 
     def to_photo(self, x:float, y:float) -> tuple:
         "The photo pixel under preview pixel `(x, y)` (centres map to centres), clipped to the photo."
         w, h = self.size
-        return (min(max(round((x + 0.5) / self.scale - 0.5), 0), w - 1), min(max(round((y + 0.5) / self.scale - 0.5), 0), h - 1))
+        return (min(max(round((x + 0.5) / self.scale - 0.5), 0), w - 1),
+                min(max(round((y + 0.5) / self.scale - 0.5), 0), h - 1))
 
     def stroke(self, points:list, # preview `(x, y)` points along the brush's path (beyond the photo's edge too)
-               radius:float): # brush radius in preview pixels
-        "Paint a round brush of `radius` along `points` into the mask: only where it crosses the photo (the canvas around a photo is not the photo's edge)."
-        r = max(1, round(radius / self.scale)); (w, h) = self.size
-        pts = np.array([(round((x + 0.5) / self.scale - 0.5), round((y + 0.5) / self.scale - 0.5)) for x, y in points], np.int32)  # not clipped
-        (x0, y0), (x1, y1) = np.maximum(pts.min(0) - r, 0), np.minimum(pts.max(0) + r + 1, (w, h))  # the stroke's box, inside the photo
+               radius:float, # brush radius in preview pixels
+              ):
+        """Paint a round brush of `radius` along `points` into the mask: only where it crosses the photo (the canvas
+        around a photo is not the photo's edge)."""
+        r = max(1, round(radius / self.scale))
+        (w, h) = self.size
+        # not clipped
+        pts = np.array(
+            [(round((x + 0.5) / self.scale - 0.5), round((y + 0.5) / self.scale - 0.5)) for x, y in points], np.int32
+        )
+        # the stroke's box, inside the photo
+        (x0, y0), (x1, y1) = np.maximum(pts.min(0) - r, 0), np.minimum(pts.max(0) + r + 1, (w, h))
         if x1 <= x0 or y1 <= y0: return  # a stroke wholly beside the photo
-        lo = pts.min(0) - r; path = np.zeros(tuple(pts.max(0) + r + 1 - lo)[::-1], np.uint8)  # the whole stroke, the photo or not
-        cv2.polylines(path, [pts - lo], False, 1); path[pts[:, 1] - lo[1], pts[:, 0] - lo[0]] = 1  # the centre line
-        path = cv2.dilate(path, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1)))  # exactly `r` around it
+        lo = pts.min(0) - r
+        path = np.zeros(tuple(pts.max(0) + r + 1 - lo)[::-1], np.uint8)  # the whole stroke, the photo or not
+        cv2.polylines(path, [pts - lo], False, 1)
+        path[pts[:, 1] - lo[1], pts[:, 0] - lo[0]] = 1  # the centre line
+        # exactly `r` around it
+        path = cv2.dilate(path, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1)))
         self.mask[y0:y1, x0:x1] |= path[y0 - lo[1]:y1 - lo[1], x0 - lo[0]:x1 - lo[0]]
 
     def box(self, x0:float, y0:float, x1:float, y1:float): # two opposite corners, preview pixels
-        "Add the box between two preview corners, in any order, to the mask: every photo pixel the box's preview pixels cover."
+        """Add the box between two preview corners, in any order, to the mask: every photo pixel the box's preview
+        pixels cover."""
         (x0, x1), (y0, y1) = sorted((x0, x1)), sorted((y0, y1))
         lo, hi = (lambda v: max(math.floor(v / self.scale), 0)), (lambda v: max(math.ceil((v + 1) / self.scale), 0))
         self.mask[lo(y0):hi(y1), lo(x0):hi(x1)] = 1  # slices stop at the photo's edge
@@ -58,35 +74,46 @@ class MaskPainter:
         return img.resize(self.preview_size, Image.Resampling.NEAREST if self.scale > 1 else Image.Resampling.LANCZOS)
 
     def overlay(self, colour:tuple=(255, 0, 0, 115)) -> np.ndarray: # RGBA of a masked preview pixel
-        "The mask at the preview's size, as an RGBA image: `colour` on every preview pixel that covers a masked photo pixel."
-        m = self.mask if self.scale == 1 else cv2.resize(self.mask.astype(np.float32), self.preview_size, interpolation=cv2.INTER_AREA) > 0
-        out = np.zeros((*m.shape, 4), np.uint8); out[m.astype(bool)] = colour
+        """The mask at the preview's size, as an RGBA image: `colour` on every preview pixel that covers a masked photo
+        pixel."""
+        m = (self.mask if self.scale == 1
+             else cv2.resize(self.mask.astype(np.float32), self.preview_size, interpolation=cv2.INTER_AREA) > 0)
+        out = np.zeros((*m.shape, 4), np.uint8)
+        out[m.astype(bool)] = colour
         return out
 
 # %% ../nbs/14_app.ipynb #bb562cc8
 class Host:
-    "Jupyter, JupyterLab or Voilà: the page's own photo picker (`page_helper`), and downloads handed to the page from memory."
+    """Jupyter, JupyterLab or Voilà: the page's own photo picker (`page_helper`), and downloads handed to the page from
+    memory."""
     def enable_widgets(self): pass
     def upload_widget(self, load, page): # `load(data, name)` is called with each photo; `page`, the app's `page_helper`
-        "The widget that picks a photo: here the page helper itself, which reads the file in the browser and refuses one that is too large."
+        """The widget that picks a photo: here the page helper itself, which reads the file in the browser and refuses
+        one that is too large."""
         return page
     def download(self, saver, name:str, data:bytes, mime:str): saver.save(name, data, mime)
 
 class ColabHost(Host):
     "Colab: its custom widget manager, its own upload dialog (any size) and its download."
     def enable_widgets(self):
-        from google.colab import output; output.enable_custom_widget_manager()  # ipycanvas is a custom widget
+        from google.colab import output
+        output.enable_custom_widget_manager()  # ipycanvas is a custom widget
     def upload_widget(self, load, page):
         import ipywidgets as W
         page.picker = False  # Colab's own dialog instead (no size limit there)
         button = W.Button(description="Upload photo")
         def pick(_):
             from google.colab import files
-            if got := files.upload(): name, data = next(iter(got.items())); load(data, name)
-        button.on_click(pick); return button
+            if got := files.upload():
+                name, data = next(iter(got.items()))
+                load(data, name)
+        button.on_click(pick)
+        return button
     def download(self, saver, name:str, data:bytes, mime:str):
         from google.colab import files
-        path = Path(tempfile.mkdtemp())/name; path.write_bytes(data); files.download(str(path))
+        path = Path(tempfile.mkdtemp())/name
+        path.write_bytes(data)
+        files.download(str(path))
 
 def current_host() -> Host:
     "The `Host` of this kernel: Colab where `google.colab` is loaded, else a plain Jupyter front end."
@@ -134,32 +161,46 @@ export default {
       if (!f) return;
       const most = model.get("max_bytes");
       if (f.size > most) { model.send({ event: "too_big", name: f.name, size: f.size }); return; }
-      model.send({ event: "file", name: f.name, size: f.size }, undefined, [await f.arrayBuffer()]);  // content, callbacks, buffers
+      // content, callbacks, buffers
+      model.send({ event: "file", name: f.name, size: f.size }, undefined, [await f.arrayBuffer()]);
     });
-    const sync = () => { label.classList.toggle("disabled", model.get("disabled")); input.disabled = model.get("disabled"); label.style.display = model.get("picker") ? "" : "none"; };
+    const sync = () => {
+      label.classList.toggle("disabled", model.get("disabled")); input.disabled = model.get("disabled");
+      label.style.display = model.get("picker") ? "" : "none";
+    };
     model.on("change:disabled", sync); model.on("change:picker", sync); sync();
-    // a reload or a closed tab with work on the page asks first; Voila's own handler (which ends the kernel) then waits for the answer
+    // a reload or a closed tab with work on the page asks first; Voila's own handler (which ends the kernel) then
+    // waits for the answer
     const cfg = JSON.parse(document.getElementById("jupyter-config-data")?.textContent || "{}");
     const voila = Boolean(cfg.kernelId && document.getElementById("rendered_cells"));
-    const ask = (e) => { if (!model.get("dirty")) return; e.preventDefault(); e.returnValue = ""; if (voila) e.stopImmediatePropagation(); };
+    const ask = (e) => {
+      if (!model.get("dirty")) return;
+      e.preventDefault(); e.returnValue = ""; if (voila) e.stopImmediatePropagation();
+    };
     const gone = () => {  // leaving after all: end this page's kernel, as Voila would have
       if (!voila || !model.get("dirty")) return;
-      const body = new FormData(); body.append("_xsrf", (document.cookie.match("\\\\b_xsrf=([^;]*)\\\\b") || [])[1] || "");
+      const body = new FormData();
+      body.append("_xsrf", (document.cookie.match("\\\\b_xsrf=([^;]*)\\\\b") || [])[1] || "");
       navigator.sendBeacon(`${cfg.baseUrl}voila/api/shutdown/${cfg.kernelId}`, body);
     };
     window.addEventListener("beforeunload", ask, { capture: true }); window.addEventListener("pagehide", gone);
     // pressing a canvas focuses it (ipycanvas); focus it without scrolling the page under the pointer
     if (!HTMLCanvasElement.prototype.__catInpaint) {
       const focus = HTMLCanvasElement.prototype.focus;
-      HTMLCanvasElement.prototype.focus = function (o) { return focus.call(this, { ...(o || {}), preventScroll: true }); };
+      HTMLCanvasElement.prototype.focus = function (o) {
+        return focus.call(this, { ...(o || {}), preventScroll: true });
+      };
       HTMLCanvasElement.prototype.__catInpaint = true;
     }
-    return () => { window.removeEventListener("beforeunload", ask, { capture: true }); window.removeEventListener("pagehide", gone); };
+    return () => {
+      window.removeEventListener("beforeunload", ask, { capture: true }); window.removeEventListener("pagehide", gone);
+    };
   }
 };
 """
 _PAGE_CSS = """
-.cat-inpaint-pick { display: inline-block; padding: 0 12px; line-height: 28px; height: 28px; border-radius: 2px; cursor: pointer;
+.cat-inpaint-pick { display: inline-block; padding: 0 12px; line-height: 28px; height: 28px; border-radius: 2px;
+  cursor: pointer;
   background: var(--jp-layout-color3, #e0e0e0); white-space: nowrap; font-size: var(--jp-widgets-font-size, 13px); }
 .cat-inpaint-pick.disabled { opacity: 0.5; cursor: default; }
 .cat-inpaint-app { max-width: 100%; }
@@ -169,7 +210,8 @@ _PAGE_CSS = """
 """
 
 def page_helper(limit:int): # the largest photo the picker sends, bytes
-    "The app's page-side helper: a photo picker that refuses files over `limit` bytes by itself, a warning before a reload loses work, and focus without scrolling."
+    """The app's page-side helper: a photo picker that refuses files over `limit` bytes by itself, a warning before a
+    reload loses work, and focus without scrolling."""
     import anywidget, traitlets
     class PageHelper(anywidget.AnyWidget):
         _esm, _css = _PAGE_JS, _PAGE_CSS
@@ -184,36 +226,50 @@ MASK_PAINT = "rgba(255, 0, 0, 0.45)" # the stroke or box being drawn
 BUSY_AFTER = 0.3 # seconds of work before the page shows it (a quicker removal shows nothing in between)
 
 def _png_bytes(img:Image.Image) -> bytes:
-    b = io.BytesIO(); img.save(b, format="PNG"); return b.getvalue()
+    b = io.BytesIO()
+    img.save(b, format="PNG")
+    return b.getvalue()
 
 @dataclass
 class Step:
-    "One removal as Undo needs it: the box of the photo it changed, that box's pixels before, and what was removed (cropped the same way)."
+    """One removal as Undo needs it: the box of the photo it changed, that box's pixels before, and what was removed
+    (cropped the same way)."""
     box:tuple # `(x0, y0, x1, y1)` of the changed pixels
     before:Image.Image # the photo's pixels in `box` before the removal
     region:object # the removal's mask within `box`, or the sliders' box `(x0, y0, x1, y1)`
     @classmethod
     def between(cls, before:Image.Image, after:Image.Image, region) -> Step:
-        "The step from `before` to `after`: the bounding box of every pixel that differs (and of the mask), nothing more."
-        a, b = np.asarray(before), np.asarray(after); diff = a != b
+        """The step from `before` to `after`: the bounding box of every pixel that differs (and of the mask), nothing
+        more."""
+        a, b = np.asarray(before), np.asarray(after)
+        diff = a != b
         if diff.ndim == 3: diff = diff.any(-1)
         if isinstance(region, np.ndarray): diff = diff | (region > 0)
         if not diff.any(): return cls((0, 0, 0, 0), before.crop((0, 0, 0, 0)), region)
-        ys, xs = mask_box(diff); box = (xs.start, ys.start, xs.stop, ys.stop)
+        ys, xs = mask_box(diff)
+        box = (xs.start, ys.start, xs.stop, ys.stop)
         return cls(box, before.crop(box), region[ys, xs].copy() if isinstance(region, np.ndarray) else region)
     def undo(self, photo:Image.Image) -> Image.Image:
         "`photo` (the removal's result) with the box's old pixels back: the photo before the removal, metadata and all."
-        out = photo.copy(); out.paste(self.before, self.box[:2]); return out
+        out = photo.copy()
+        out.paste(self.before, self.box[:2])
+        return out
     def mask(self, size:tuple) -> np.ndarray:
         "The removal's mask on the whole photo of `(width, height)` `size`."
         m = np.zeros(size[::-1], np.uint8)
-        if isinstance(self.region, np.ndarray): x0, y0, x1, y1 = self.box; m[y0:y1, x0:x1] = self.region
-        else: x0, y0, x1, y1 = self.region; m[y0:y1, x0:x1] = 1
+        if isinstance(self.region, np.ndarray):
+            x0, y0, x1, y1 = self.box
+            m[y0:y1, x0:x1] = self.region
+        else:
+            x0, y0, x1, y1 = self.region
+            m[y0:y1, x0:x1] = 1
         return m
 
 def _canvas():
     "`ipycanvas`, or None where it is not installed (the app then uses box sliders)."
-    try: import ipycanvas; return ipycanvas
+    try:
+        import ipycanvas
+        return ipycanvas
     except ImportError: return None
 
 # %% ../nbs/14_app.ipynb #0de0f5e3
@@ -226,82 +282,122 @@ class RemovalApp:
     def __init__(self, inpainter:Inpainter|None=None, # the model (default: the shipped one)
                  preview:int=640, # longest side of the preview, pixels
                  canvas:bool=True, # draw on an `ipycanvas` canvas where it is installed (False: box sliders)
-                 host:Host|None=None): # where it runs (default: `current_host()`)
+                 host:Host|None=None, # where it runs (default: `current_host()`)
+                ):
         import ipywidgets as W
-        self.host = host or current_host(); self.host.enable_widgets()
-        self.inp, self.preview_side, self.photo, self.steps, self.painter = inpainter or Inpainter.from_pretrained(), preview, None, [], None
+        self.host = host or current_host()
+        self.host.enable_widgets()
+        self.inp, self.preview_side, self.photo, self.steps, self.painter = (inpainter or Inpainter.from_pretrained(),
+                                                                             preview, None, [], None)
         self.name, self._path, self.canvas, self.busy, self._worker = None, [], None, False, None
         self.tool = W.ToggleButtons(options=["brush", "box"], value="brush", style={"button_width": "60px"})
         self.radius = W.IntSlider(description="Brush", min=2, max=60, value=12)
         self.blend = W.Checkbox(description="Poisson blend", indent=False)
         self.buttons = {k: W.Button(description=k) for k in ("Remove", "Undo", "Clear mask", "Download")}
         self.buttons["Remove"].button_style = "primary"
-        for k, f in (("Remove", lambda: self.run(background=True)), ("Undo", self.undo), ("Clear mask", self.clear), ("Download", self.download)):
+        actions = (("Remove", lambda: self.run(background=True)), ("Undo", self.undo), ("Clear mask", self.clear),
+                   ("Download", self.download))
+        for k, f in actions:
             self.buttons[k].on_click(lambda _, f=f: f())
         for b in self.buttons.values(): b.disabled = True  # nothing to act on before a photo
         self.status, self.saver, self.page = W.HTML("Load a photo to start."), saver(), page_helper(UPLOAD_MB * 10 ** 6)
         self.page.on_msg(self._picked)
         self.upload = self.host.upload_widget(self.load, self.page)
         ic = _canvas() if canvas else None
-        self.sliders = {} if ic else {k: W.IntSlider(description=k, min=0, max=1, continuous_update=False) for k in ("x0", "y0", "x1", "y1")}
+        self.sliders = (
+            {}
+            if ic
+            else {
+                k: W.IntSlider(description=k, min=0, max=1, continuous_update=False) for k in ("x0", "y0", "x1", "y1")
+            }
+        )
         if ic:
             # photo, mask, what is being drawn; its size never changes: resizing a canvas in the browser clears it, and
             # ipywidgets may apply a resize after draw commands sent later, which left a blank canvas in JupyterLab
             self.canvas = ic.MultiCanvas(3, width=preview, height=preview)
-            self.canvas.layout.width, self.canvas.layout.height = f"{preview}px", f"{preview}px"  # one preview pixel, one screen pixel: never stretched
-            self.canvas.on_mouse_down(self._down); self.canvas.on_mouse_move(self._move)
-            self.canvas.on_mouse_up(self._end); self.canvas.on_mouse_out(self._end)  # released outside: the stroke ends where it left
-            self.canvas.on_touch_start(lambda t: t and self._down(*t[0])); self.canvas.on_touch_move(lambda t: t and self._move(*t[0]))
-            self.canvas.on_touch_end(lambda t: self._path and self._end(*self._path[-1])); self.canvas.on_touch_cancel(lambda t: self._path and self._end(*self._path[-1]))
-            self.canvas.add_class("cat-inpaint-canvas")  # scaled to its column on a phone (the page's style); events map back to canvas pixels
+            # one preview pixel, one screen pixel: never stretched
+            self.canvas.layout.width, self.canvas.layout.height = f"{preview}px", f"{preview}px"
+            self.canvas.on_mouse_down(self._down)
+            self.canvas.on_mouse_move(self._move)
+            self.canvas.on_mouse_up(self._end)
+            self.canvas.on_mouse_out(self._end)  # released outside: the stroke ends where it left
+            self.canvas.on_touch_start(lambda t: t and self._down(*t[0]))
+            self.canvas.on_touch_move(lambda t: t and self._move(*t[0]))
+            self.canvas.on_touch_end(lambda t: self._path and self._end(*self._path[-1]))
+            self.canvas.on_touch_cancel(lambda t: self._path and self._end(*self._path[-1]))
+            # scaled to its column on a phone (the page's style); events map back to canvas pixels
+            self.canvas.add_class("cat-inpaint-canvas")
             self.canvas.on_client_ready(self._redraw)  # a new page or view starts blank: draw it all again
             self.view = self.canvas
         else: self.view = W.Image(format="png")
         # the tools and the buttons above the photo: Remove stays in sight while painting
         tools = [self.upload] + ([self.page] if self.upload is not self.page else [])
-        self.ui = W.VBox([W.HBox(tools + [self.tool, self.radius, self.blend]) if ic else W.HBox(tools + [self.blend, *self.sliders.values()]),
-                          W.HBox(list(self.buttons.values())), self.status, self.view, self.saver])
+        self.ui = W.VBox([
+            (
+                W.HBox(tools + [self.tool, self.radius, self.blend])
+                if ic
+                else W.HBox(tools + [self.blend, *self.sliders.values()])
+            ),
+            W.HBox(list(self.buttons.values())),
+            self.status,
+            self.view,
+            self.saver,
+        ])
         self.ui.add_class("cat-inpaint-app")
 
     @property
     def removals(self) -> int: return len(self.steps)
 
     def load(self, data:bytes|str|Path|None, # file contents, or a path to a photo
-             name:str|None=None): # the file's name (a download is called after it)
+             name:str|None=None, # the file's name (a download is called after it)
+            ):
         "Start over on a new photo: show its preview, clear the mask and the history."
         if not data or self.busy: return
         try: img = open_image(io.BytesIO(data) if isinstance(data, bytes) else data)
-        except (RemovalError, OSError) as e: self.status.value = f"Cannot open {_short(name) if name else 'it'}: {e}"; return
+        except (RemovalError, OSError) as e:
+            self.status.value = f"Cannot open {_short(name) if name else 'it'}: {e}"
+            return
         self.photo, self.steps, self.painter, self._path = img, [], MaskPainter(img.size, self.preview_side), []
         self.name = name or (None if isinstance(data, bytes) else Path(data).name)
         for k in ("Remove", "Clear mask", "Download"): self.buttons[k].disabled = False
-        self.buttons["Undo"].disabled = True; self.page.dirty = False
+        self.buttons["Undo"].disabled = True
+        self.page.dirty = False
         w, h = img.size
         for k, mx, v in (("x0", w, w // 3), ("y0", h, h // 3), ("x1", w, 2 * w // 3), ("y1", h, 2 * h // 3)):
-            if k in self.sliders: self.sliders[k].max = mx; self.sliders[k].value = v
-        self._redraw(); self.status.value = f"{w}x{h} photo loaded: paint over what should go, then Remove."
+            if k in self.sliders:
+                self.sliders[k].max = mx
+                self.sliders[k].value = v
+        self._redraw()
+        self.status.value = f"{w}x{h} photo loaded: paint over what should go, then Remove."
 
     def _picked(self, _, msg:dict, buffers:list):
         "A message from the page's picker: a photo's bytes, or a file too large to send."
         if msg.get("event") == "too_big":
-            self.status.value = f"{_short(msg['name'])} is {msg['size'] / 1e6:.0f} MB; this page takes photos up to {UPLOAD_MB} MB (cat_inpaint_remove takes any size)"
+            self.status.value = (
+                f"{_short(msg['name'])} is {msg['size'] / 1e6:.0f} MB; this page takes photos up to {UPLOAD_MB} MB"
+                " (cat_inpaint_remove takes any size)"
+            )
         elif msg.get("event") == "file" and buffers: self.load(bytes(buffers[0]), msg.get("name"))
 
     def _redraw(self, *_):
         "Draw everything: the current photo's preview, the mask over it, nothing in progress."
         if self.photo is None: return
         prev = self.painter.preview(self.photo)
-        if self.canvas is None: self.view.value = _png_bytes(prev); return
+        if self.canvas is None:
+            self.view.value = _png_bytes(prev)
+            return
         with self.canvas.hold_sync():  # one message, not a flash of half-drawn layers
             self.canvas[0].clear()  # a smaller photo than the last leaves none of it behind
-            self.canvas[0].put_image_data(np.asarray(prev.convert("RGBA")), 0, 0)  # RGBA travels as PNG, exact (ipycanvas sends RGB as JPEG 75)
+            # RGBA travels as PNG, exact (ipycanvas sends RGB as JPEG 75)
+            self.canvas[0].put_image_data(np.asarray(prev.convert("RGBA")), 0, 0)
             self._draw_mask()
 
     def _draw_mask(self):
         "Layer 1 from the mask itself (so what shows is what goes), layer 2 cleared."
         if self.canvas is None: return
         with self.canvas.hold_sync():
-            self.canvas[1].clear(); self.canvas[2].clear()
+            self.canvas[1].clear()
+            self.canvas[2].clear()
             if self.painter.mask.any(): self.canvas[1].put_image_data(self.painter.overlay(), 0, 0)
 
     def _down(self, x, y):
@@ -309,52 +405,71 @@ class RemovalApp:
         if self._path: self._end(*self._path[-1])  # a stroke whose end never arrived
         self._path = [(x, y)]
         if self.tool.value == "brush" and self.canvas is not None:
-            self.canvas[2].fill_style = MASK_PAINT; self.canvas[2].fill_circle(x, y, self.radius.value)
+            self.canvas[2].fill_style = MASK_PAINT
+            self.canvas[2].fill_circle(x, y, self.radius.value)
 
     def _move(self, x, y):
         "While the button is down: the brush draws a continuous line; the box shows its outline."
         if not self._path: return
         if self.tool.value == "brush":
-            (px, py), r = self._path[-1], self.radius.value; self._path.append((x, y))
+            (px, py), r = self._path[-1], self.radius.value
+            self._path.append((x, y))
             if self.canvas is None: return
             with self.canvas.hold_sync():
-                c = self.canvas[2]; c.stroke_style = MASK_PAINT; c.line_width = 2 * r; c.line_cap = "round"
-                c.clear(); c.stroke_lines(self._path)  # the whole stroke so far, so fast moves leave no gaps and no darker overlaps
+                c = self.canvas[2]
+                c.stroke_style = MASK_PAINT
+                c.line_width = 2 * r
+                c.line_cap = "round"
+                c.clear()
+                # the whole stroke so far, so fast moves leave no gaps and no darker overlaps
+                c.stroke_lines(self._path)
         else:
             (ax, ay), self._path = self._path[0], [self._path[0], (x, y)]
             if self.canvas is None: return
             with self.canvas.hold_sync():
-                c = self.canvas[2]; c.clear(); c.fill_style = MASK_PAINT
+                c = self.canvas[2]
+                c.clear()
+                c.fill_style = MASK_PAINT
                 c.fill_rect(min(ax, x), min(ay, y), abs(x - ax) + 1, abs(y - ay) + 1)
 
     def _end(self, x, y):
-        "End a stroke or a box (button released, or the pointer left the canvas): it goes into the full-resolution mask."
+        """End a stroke or a box (button released, or the pointer left the canvas): it goes into the full-resolution
+        mask."""
         if not self._path: return
         path, self._path = self._path, []
         if self.tool.value == "brush": self.painter.stroke(path + [(x, y)], self.radius.value)
         else: self.painter.box(*path[0], x, y)
-        self.page.dirty = True; self._draw_mask()
+        self.page.dirty = True
+        self._draw_mask()
 
     @contextmanager
     def _working(self, doing:str): # what the status says, e.g. "Removing"
-        "Work that takes longer than `BUSY_AFTER` seconds shows: every control disabled and the seconds counted; nothing for quicker work. Input is refused throughout (`busy`)."
+        """Work that takes longer than `BUSY_AFTER` seconds shows: every control disabled and the seconds counted;
+        nothing for quicker work. Input is refused throughout (`busy`)."""
         done, start, self.busy = threading.Event(), time.perf_counter(), True
         controls, was = self._controls(), {}
         def show():
             if done.wait(BUSY_AFTER): return
-            for c in controls: was[c] = c.disabled; c.disabled = True
+            for c in controls:
+                was[c] = c.disabled
+                c.disabled = True
             while not done.is_set():
-                self.status.value = f"{doing}… {time.perf_counter() - start:.0f} s"; done.wait(1.0)
-        ticker = threading.Thread(target=show, daemon=True); ticker.start()
+                self.status.value = f"{doing}… {time.perf_counter() - start:.0f} s"
+                done.wait(1.0)
+        ticker = threading.Thread(target=show, daemon=True)
+        ticker.start()
         try: yield
         finally:
-            done.set(); ticker.join()
+            done.set()
+            ticker.join()
             for c, d in was.items(): c.disabled = d  # as they were (none touched after quick work: no flicker)
             self.busy = False
 
     def _controls(self) -> list:
         "Every control a person can use on the page."
-        return [*self.buttons.values(), self.tool, self.radius, self.blend, self.page, *self.sliders.values()] + ([self.upload] if self.upload is not self.page else [])
+        return [*self.buttons.values(), self.tool, self.radius, self.blend, self.page, *self.sliders.values()] + (
+            [self.upload] if self.upload is not self.page else []
+        )
 
     def region(self):
         "What Remove removes: the painted mask, else (without a canvas) the sliders' box; None if nothing is chosen."
@@ -362,14 +477,21 @@ class RemovalApp:
         if self.sliders: return tuple(self.sliders[k].value for k in ("x0", "y0", "x1", "y1"))
         return None
 
-    def run(self, background:bool=False): # work in a thread, so that what the page sends meanwhile is refused at once, not queued (the Remove button)
+    def run(
+            # work in a thread, so that what the page sends meanwhile is refused at once, not queued (the Remove button)
+            self, background:bool=False):
         "Remove the chosen region from the current photo; the result becomes the photo the next removal starts from."
         if self.busy: return  # a second click while one runs: dropped
-        if self.photo is None: self.status.value = "Upload a photo first."; return
-        if (region := self.region()) is None: self.status.value = "Paint over what should go first."; return
+        if self.photo is None:
+            self.status.value = "Upload a photo first."
+            return
+        if (region := self.region()) is None:
+            self.status.value = "Paint over what should go first."
+            return
         self.busy = True  # at once: the worker's own flag comes a moment later
         if not background: return self._remove(region)
-        self._worker = threading.Thread(target=self._remove, args=(region,), daemon=True); self._worker.start()
+        self._worker = threading.Thread(target=self._remove, args=(region,), daemon=True)
+        self._worker.start()
 
     def wait(self):
         "Wait for a removal started with `run(background=True)`."
@@ -382,39 +504,66 @@ class RemovalApp:
             with self._working(f"Removing from the {before.width}x{before.height} photo"):
                 out = self.inp(before, region, blend="poisson" if self.blend.value else None)
                 self.steps.append(Step.between(before, out, region))
-        except RemovalError as e: self.status.value = f"Cannot remove: {e}"; self.busy = False; return
-        self.photo = out; self.painter.clear(); self._redraw(); self.buttons["Undo"].disabled = False; self.page.dirty = True
-        self.status.value = f"Removed in {time.perf_counter() - start:.1f} s ({self.removals} so far). Paint the next one, Undo, or Download."
+        except RemovalError as e:
+            self.status.value = f"Cannot remove: {e}"
+            self.busy = False
+            return
+        self.photo = out
+        self.painter.clear()
+        self._redraw()
+        self.buttons["Undo"].disabled = False
+        self.page.dirty = True
+        self.status.value = (
+            f"Removed in {time.perf_counter() - start:.1f} s ({self.removals} so far). Paint the next one, Undo, or"
+            " Download."
+        )
 
     def undo(self):
         "Step back to the photo before the last removal."
         if self.busy: return
-        if not self.steps: self.status.value = "Nothing to undo."; return
-        self.photo = self.steps.pop().undo(self.photo); self.painter.clear(); self._redraw()
-        self.buttons["Undo"].disabled = not self.steps; self.page.dirty = bool(self.steps)
+        if not self.steps:
+            self.status.value = "Nothing to undo."
+            return
+        self.photo = self.steps.pop().undo(self.photo)
+        self.painter.clear()
+        self._redraw()
+        self.buttons["Undo"].disabled = not self.steps
+        self.page.dirty = bool(self.steps)
         self.status.value = f"Undone ({self.removals} removals left)."
 
     def clear(self):
         "Forget the painted mask."
         if self.painter is None or self.busy: return
-        self.painter.clear(); self._path = []; self._draw_mask(); self.status.value = "Mask cleared: paint over what should go."
+        self.painter.clear()
+        self._path = []
+        self._draw_mask()
+        self.status.value = "Mask cleared: paint over what should go."
 
     def result_name(self) -> str:
-        "The download's file name: the photo's own with `-removed`, in its own format (PNG where it had none); letters, digits, `-_.` only, and short."
+        """The download's file name: the photo's own with `-removed`, in its own format (PNG where it had none);
+        letters, digits, `-_.` only, and short."""
         stem, suffix = (Path(self.name).stem, Path(self.name).suffix.lower()) if self.name else ("photo", "")
-        stem = re.sub(r"[^\w.-]+", "_", stem, flags=re.ASCII).strip("._")[:80] or "photo"  # any file system takes it, whatever the upload was called
+        # any file system takes it, whatever the upload was called
+        stem = re.sub(r"[^\w.-]+", "_", stem, flags=re.ASCII).strip("._")[:80] or "photo"
         return f"{stem}-removed{suffix if Image.registered_extensions().get(suffix) in Image.SAVE else '.png'}"
 
     def download(self, path:str|Path|None=None): # also save it here (the browser gets it either way)
-        "Hand the current photo to the browser as a file, at full resolution and stored the way it came (and save it to `path`)."
-        if self.photo is None: self.status.value = "Upload a photo first."; return
+        """Hand the current photo to the browser as a file, at full resolution and stored the way it came (and save it
+        to `path`)."""
+        if self.photo is None:
+            self.status.value = "Upload a photo first."
+            return
         if self.busy: return
         name = self.result_name()
         try:
             with tempfile.TemporaryDirectory() as d:  # this session's own folder, never named to the page
                 try: data = save_photo(self.photo, Path(d)/name).read_bytes()
-                except (RemovalError, OSError) as e: raise type(e)(str(e).replace(str(Path(d)/name), name).replace(d, "")) from None
+                except (RemovalError, OSError) as e:
+                    raise type(e)(str(e).replace(str(Path(d)/name), name).replace(d, "")) from None
             if path is not None: save_photo(self.photo, path)
-        except (RemovalError, OSError) as e: self.status.value = f"Cannot save it: {e}"; return
-        self.host.download(self.saver, name, data, Image.MIME.get(Image.registered_extensions()[Path(name).suffix], "application/octet-stream"))
+        except (RemovalError, OSError) as e:
+            self.status.value = f"Cannot save it: {e}"
+            return
+        self.host.download(self.saver, name, data,
+                           Image.MIME.get(Image.registered_extensions()[Path(name).suffix], "application/octet-stream"))
         self.status.value = f"Downloading {name} ({len(data) / 1e6:.1f} MB)" + (f"; saved {path}." if path else ".")

@@ -9,7 +9,10 @@ from pathlib import Path
 import numpy as np, torch
 import torch.nn.functional as F
 try: import datasets
-except ModuleNotFoundError as e: raise ModuleNotFoundError('cat_inpaint.data reads photo sets with datasets: pip install "cat-inpaint[train]"', name="datasets") from e
+except ModuleNotFoundError as e:
+    raise ModuleNotFoundError(
+        'cat_inpaint.data reads photo sets with datasets: pip install "cat-inpaint[train]"', name="datasets"
+    ) from e
 from datasets import load_dataset, ClassLabel, Features, Image as HFImage
 from PIL import Image, ImageOps, UnidentifiedImageError
 from safetensors.torch import load_file, save_file
@@ -26,7 +29,8 @@ __all__ = ['HUB_NAME', 'OFFLINE_COPY', 'IMAGE_SUFFIXES', 'PHOTO_PARQUET', 'MIN_P
 
 # %% ../nbs/01_data.ipynb #5aeb1ada
 HUB_NAME = "microsoft/cats_vs_dogs"
-OFFLINE_COPY = "../shared/data/cats_vs_dogs_128.parquet" # where this project keeps an offline copy with the Hub's schema
+# where this project keeps an offline copy with the Hub's schema
+OFFLINE_COPY = "../shared/data/cats_vs_dogs_128.parquet"
 
 class DataSourceError(ValueError):
     "A data source that cannot be read; the message is one sentence a user can act on."
@@ -42,21 +46,26 @@ def _load_hub(name):
         socket.getaddrinfo("huggingface.co", 443)  # fail now, not after 5 retries
         return load_dataset(name, split="train")
     except Exception as e:  # offline, unknown name, rate limit: all end the same way for the user
-        raise DataSourceError(f"could not load {name!r} from the Hugging Face Hub ({type(e).__name__}); "
-            f"without network, pass a local copy instead, e.g. --data {OFFLINE_COPY} (a parquet file) or a folder of images") from e
+        raise DataSourceError(
+            f"could not load {name!r} from the Hugging Face Hub ({type(e).__name__}); without network, pass a local"
+            f" copy instead, e.g. --data {OFFLINE_COPY} (a parquet file) or a folder of images"
+        ) from e
 
 def _looks_local(source:str):
     "Paths start with `.`, `/` or `~`, end in a file suffix, or have more than one `/`; Hub names are `owner/name`."
     return source.startswith((".", "/", "~")) or Path(source).suffix != "" or source.count("/") > 1
 
 # %% ../nbs/01_data.ipynb #26526a6e
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp", ".tif", ".tiff"} # what an image folder is searched for
+# what an image folder is searched for
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp", ".tif", ".tiff"}
 
 @contextlib.contextmanager
 def _quiet_datasets():
-    "Silence the datasets library's log lines and progress bars: a local file loads in a moment, and a bad one gets the project's one-line error instead."
+    """Silence the datasets library's log lines and progress bars: a local file loads in a moment, and a bad one gets
+    the project's one-line error instead."""
     level, bars = datasets.logging.get_verbosity(), datasets.is_progress_bar_enabled()
-    datasets.logging.set_verbosity(datasets.logging.CRITICAL); datasets.disable_progress_bars()  # it logs a bad file as an error
+    datasets.logging.set_verbosity(datasets.logging.CRITICAL)
+    datasets.disable_progress_bars()  # it logs a bad file as an error
     try: yield
     finally:
         datasets.logging.set_verbosity(level)
@@ -66,12 +75,17 @@ def _load_local(p:Path):
     "A folder of images or a parquet file as a `datasets.Dataset`, or one clear error."
     if p.is_dir() and not any(f.suffix.lower() in IMAGE_SUFFIXES for f in p.rglob("*")):
         raise DataSourceError(f"{p} holds no images ({', '.join(sorted(IMAGE_SUFFIXES))})")
-    if p.is_file() and p.suffix != ".parquet": raise DataSourceError(f"{p} is a file but not a .parquet dataset; pass a parquet file or a folder of images")
+    if p.is_file() and p.suffix != ".parquet":
+        raise DataSourceError(f"{p} is a file but not a .parquet dataset; pass a parquet file or a folder of images")
     if p.is_file() and _parquet_rows(p) == 0: raise DataSourceError(f"{p} holds no rows: there are no photos in it")
     try:
         with _quiet_datasets():
-            return load_dataset("imagefolder", data_dir=str(p), split="train") if p.is_dir() else load_dataset("parquet", data_files=str(p), split="train")
-    except Exception as e: raise DataSourceError(f"{p} could not be read as a dataset: {str(e).splitlines()[0] if str(e) else type(e).__name__}") from e
+            return (load_dataset("imagefolder", data_dir=str(p), split="train") if p.is_dir()
+                    else load_dataset("parquet", data_files=str(p), split="train"))
+    except Exception as e:
+        raise DataSourceError(
+            f"{p} could not be read as a dataset: {str(e).splitlines()[0] if str(e) else type(e).__name__}"
+        ) from e
 
 def _parquet_rows(p:Path) -> int|None:
     "Rows in the parquet file `p` from its footer (None if it has no readable footer: `load_dataset` then says why)."
@@ -82,7 +96,10 @@ def _parquet_rows(p:Path) -> int|None:
 def _with_images(ds:datasets.Dataset, source) -> datasets.Dataset:
     "`ds`, once it is known to have the `image` column every photo set needs."
     if "image" not in ds.column_names:
-        raise DataSourceError(f"{source} has no 'image' column (its columns: {', '.join(ds.column_names) or 'none'}); photos must be in a column named 'image', as in {HUB_NAME}")
+        raise DataSourceError(
+            f"{source} has no 'image' column (its columns: {', '.join(ds.column_names) or 'none'}); photos must be in a"
+            f" column named 'image', as in {HUB_NAME}"
+        )
     return ds
 
 def load_images(source:str=HUB_NAME, # Hub dataset name, `.parquet` file, or folder of images
@@ -98,7 +115,8 @@ PHOTO_PARQUET = "cats_vs_dogs_128.parquet" # the offline copy's file name
 
 def find_photos(name:str=PHOTO_PARQUET, # file or folder to look for (`photos_hd`: the high-resolution photos)
                ) -> Path|None:
-    "The offline data file or folder `name`: `shared/data/name` beside or above the working directory (the photo parquet: `$CAT_INPAINT_DATA` first)."
+    """The offline data file or folder `name`: `shared/data/name` beside or above the working directory (the photo
+    parquet: `$CAT_INPAINT_DATA` first)."""
     if name == PHOTO_PARQUET and os.environ.get("CAT_INPAINT_DATA"): return Path(os.environ["CAT_INPAINT_DATA"])
     for d in [Path.cwd(), *Path.cwd().parents]:
         for cand in (d/"shared"/"data"/name, d.parent/"shared"/"data"/name):
@@ -109,31 +127,45 @@ def find_photos(name:str=PHOTO_PARQUET, # file or folder to look for (`photos_hd
 def hub_reachable() -> bool:
     "Whether the Hugging Face Hub answers: `HF_HUB_OFFLINE` is unset and its name resolves (milliseconds when offline)."
     if _hub_offline(): return False
-    try: socket.getaddrinfo("huggingface.co", 443); return True
+    try:
+        socket.getaddrinfo("huggingface.co", 443)
+        return True
     except OSError: return False
 
 def _nearby(p:Path) -> str:
-    "`p` relative to the working folder when it is close by, else its name: a saved output never shows this machine's folders."
+    """`p` relative to the working folder when it is close by, else its name: a saved output never shows this machine's
+    folders."""
     rel = os.path.relpath(p)
     return rel if rel.split(os.sep).count("..") <= 2 else p.name
 
 def photo_source() -> str|None:
-    "Where a notebook's real photos come from, said in one line: the offline copy, else the Hub, else None (toy photos)."
-    if (p := find_photos()) is not None: print(f"photos: the offline copy {_nearby(p)}"); return str(p)
-    if hub_reachable(): print(f"photos: {HUB_NAME} from the Hugging Face Hub (no offline copy found)"); return HUB_NAME
-    print(f"photos: no offline copy ({OFFLINE_COPY}) and no Hub: cells that need real cats are skipped and toy photos stand in")
+    """Where a notebook's real photos come from, said in one line: the offline copy, else the Hub, else None (toy
+    photos)."""
+    if (p := find_photos()) is not None:
+        print(f"photos: the offline copy {_nearby(p)}")
+        return str(p)
+    if hub_reachable():
+        print(f"photos: {HUB_NAME} from the Hugging Face Hub (no offline copy found)")
+        return HUB_NAME
+    print(f"photos: no offline copy ({OFFLINE_COPY}) and no Hub: cells that need real cats are skipped and toy photos"
+          " stand in")
     return None
 
 # %% ../nbs/01_data.ipynb #fae8d6f0
 def _odd_modes(rng, size):
     "One image in each awkward mode, as encoded bytes, plus a truncated JPEG."
-    a = rng.integers(0, 256, (size, size, 3), dtype=np.uint8); rgb = Image.fromarray(a)
+    a = rng.integers(0, 256, (size, size, 3), dtype=np.uint8)
+    rgb = Image.fromarray(a)
     imgs = [rgb.convert("L"), rgb.convert("P"), rgb.convert("RGBA"), rgb.convert("CMYK"),
             Image.fromarray(a[..., 0].astype(np.uint16) * 257)]
     out = []
     for im in imgs:
-        b = io.BytesIO(); im.save(b, format="JPEG" if im.mode == "CMYK" else "PNG"); out.append(b.getvalue())
-    b = io.BytesIO(); rgb.save(b, format="JPEG"); out.append(b.getvalue()[:len(b.getvalue()) // 3])  # truncated
+        b = io.BytesIO()
+        im.save(b, format="JPEG" if im.mode == "CMYK" else "PNG")
+        out.append(b.getvalue())
+    b = io.BytesIO()
+    rgb.save(b, format="JPEG")
+    out.append(b.getvalue()[:len(b.getvalue()) // 3])  # truncated
     return out
 
 # %% ../nbs/01_data.ipynb #ba47ad23
@@ -143,29 +175,43 @@ def write_toy_photos(path, # where to write the `.parquet`
                      odd:bool=False, # also add one image in each awkward mode and a truncated JPEG (as cats)
                      seed:int=0):
     "Write a small synthetic photo set with the Hub schema (`image`, `labels`) to `path`."
-    rng = np.random.default_rng(seed); yy, xx = np.mgrid[0:size, 0:size] / size; blobs = []
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[0:size, 0:size] / size
+    blobs = []
     for _ in range(n_cats + n_dogs):  # smooth colour fields with a few bright blobs: structured, not noise
-        c = rng.random((3, 3)); img = c[:, 0, None, None] * xx + c[:, 1, None, None] * yy + c[:, 2, None, None] * 0.3
+        c = rng.random((3, 3))
+        img = c[:, 0, None, None] * xx + c[:, 1, None, None] * yy + c[:, 2, None, None] * 0.3
         for _ in range(3):
-            cy, cx, r = rng.random(3); img = img + 0.6 * np.exp(-((yy - cy)**2 + (xx - cx)**2) / (0.02 + 0.05 * r))
-        b = io.BytesIO(); Image.fromarray((np.clip(img.transpose(1, 2, 0) / img.max(), 0, 1) * 255).astype(np.uint8)).save(b, format="JPEG", quality=90)
+            cy, cx, r = rng.random(3)
+            img = img + 0.6 * np.exp(-((yy - cy)**2 + (xx - cx)**2) / (0.02 + 0.05 * r))
+        b = io.BytesIO()
+        Image.fromarray((np.clip(img.transpose(1, 2, 0) / img.max(), 0, 1) * 255).astype(np.uint8)).save(
+            b, format="JPEG", quality=90
+        )
         blobs.append(b.getvalue())
     labels = [0] * n_cats + [1] * n_dogs
-    if odd: extra = _odd_modes(rng, size); blobs += extra; labels += [0] * len(extra)
+    if odd:
+        extra = _odd_modes(rng, size)
+        blobs += extra
+        labels += [0] * len(extra)
     feats = Features({"image": HFImage(), "labels": ClassLabel(names=["cat", "dog"])})
     with _quiet_datasets():  # no progress bar for a file written in a moment
-        datasets.Dataset.from_dict({"image": [{"bytes": b, "path": None} for b in blobs], "labels": labels}, features=feats).to_parquet(str(path))
+        datasets.Dataset.from_dict(
+            {"image": [{"bytes": b, "path": None} for b in blobs], "labels": labels}, features=feats
+        ).to_parquet(str(path))
     return Path(path)
 
 # %% ../nbs/01_data.ipynb #1d31d6d3
 def _label_of(ds:datasets.Dataset, kind:str) -> tuple:
-    "`ds`'s label column (None if unlabelled) and the id of the class whose name starts with `kind` (None if none does)."
+    """`ds`'s label column (None if unlabelled) and the id of the class whose name starts with `kind` (None if none
+    does)."""
     col = next((c for c in ("labels", "label") if c in ds.column_names), None)
     names = (getattr(ds.features[col], "names", None) or []) if col else []
     return col, next((i for i, n in enumerate(names) if n.lower().startswith(kind)), None)
 
 def _with_label(ds, col, label):
-    with _quiet_datasets(): return ds.filter(lambda labels: [l == label for l in labels], input_columns=col, batched=True)
+    with _quiet_datasets():
+        return ds.filter(lambda labels: [l == label for l in labels], input_columns=col, batched=True)
 
 def cats_only(ds:datasets.Dataset) -> datasets.Dataset:
     "The cats of `ds`, found from its label column without decoding any image."
@@ -181,9 +227,15 @@ def dogs_only(ds:datasets.Dataset) -> datasets.Dataset:
 # %% ../nbs/01_data.ipynb #079c4786
 MIN_PHOTOS = 10 # the fewest cat photos an 80/10/10 split is made of
 
-def split_cats(cats:datasets.Dataset, seed:int=42, source:str="the data") -> dict: # `source`: what to call the photos in an error
+def split_cats(
+               # `source`: what to call the photos in an error
+               cats:datasets.Dataset, seed:int=42, source:str="the data") -> dict:
     "Split `cats` 80/10/10 into `train`, `valid` and `test` exactly as the report (two `train_test_split`s, `seed`)."
-    if len(cats) < MIN_PHOTOS: raise DataSourceError(f"{source} holds {len(cats)} cat photo(s): too few for the 80/10/10 split, which needs at least {MIN_PHOTOS}")
+    if len(cats) < MIN_PHOTOS:
+        raise DataSourceError(
+            f"{source} holds {len(cats)} cat photo(s): too few for the 80/10/10 split, which needs at least"
+            f" {MIN_PHOTOS}"
+        )
     tt = cats.train_test_split(test_size=0.2, seed=seed)
     vt = tt["test"].train_test_split(test_size=0.5, seed=seed)
     return {"train": tt["train"], "valid": vt["train"], "test": vt["test"]}
@@ -195,7 +247,8 @@ def load_splits(source:str=HUB_NAME, seed:int=42) -> dict:
 def load_split(source:str, split:str, seed:int=42) -> datasets.Dataset:
     "One split of `source`: `train`, `valid` or `test` (the report's cats), or `dogs` (every dog, for training only)."
     if split == "dogs": return dogs_only(load_images(source))
-    if split not in ("train", "valid", "test"): raise ValueError(f"unknown split {split!r}; choose train, valid, test or dogs")
+    if split not in ("train", "valid", "test"):
+        raise ValueError(f"unknown split {split!r}; choose train, valid, test or dogs")
     return load_splits(source, seed)[split]
 
 # %% ../nbs/01_data.ipynb #6bbedc2a
@@ -203,7 +256,9 @@ def decode_image(item) -> Image.Image|None:
     "Decode `item` (a datasets image dict, bytes, path or PIL image) to RGB; `None` if it cannot be decoded."
     try:
         if isinstance(item, dict): item = item.get("bytes") or item.get("path")
-        img = item if isinstance(item, Image.Image) else Image.open(io.BytesIO(item) if isinstance(item, bytes) else item)
+        img = (
+            item if isinstance(item, Image.Image) else Image.open(io.BytesIO(item) if isinstance(item, bytes) else item)
+        )
         img.load()
         return to_rgb(ImageOps.exif_transpose(img))
     except (OSError, UnidentifiedImageError, ValueError, SyntaxError, TypeError): return None
@@ -212,20 +267,24 @@ def decode_image(item) -> Image.Image|None:
 def report_transform(size:int=64, # side of the output image
                     ):
     "The report's transform: `ToImage`, `ToDtype(float32, scale=True)`, `Resize((size, size))`."
-    from torchvision.transforms import v2  # here, not at the top: torchvision takes seconds to import, and console scripts should start fast
+    # here, not at the top: torchvision takes seconds to import, and console scripts should start fast
+    from torchvision.transforms import v2
     return v2.Compose([v2.Compose([v2.ToImage(), v2.ToDtype(torch.float32, scale=True)]), v2.Resize(size=(size, size))])
 
 def cache_transform(size:int=64):
     "Resize in uint8 (antialiased) before scaling to [0, 1]: exactly the pixels the tensor cache stores."
     from torchvision.transforms import v2
-    return v2.Compose([v2.ToImage(), v2.Resize(size=(size, size), antialias=True), v2.ToDtype(torch.float32, scale=True)])
+    return v2.Compose(
+        [v2.ToImage(), v2.Resize(size=(size, size), antialias=True), v2.ToDtype(torch.float32, scale=True)]
+    )
 
 # %% ../nbs/01_data.ipynb #fb18301c
 class CatDataset(Dataset):
     "The report's dataset: `(masked_image, ground_truth)` from the images of `ds`, with hole `mask` set to 0."
     def __init__(self, ds:datasets.Dataset, # split with an `image` column
                  mask:torch.Tensor, # `(1, H, W)`, 1 = hole
-                 transform=None): # image -> float tensor; default `report_transform(H)`
+                 transform=None, # image -> float tensor; default `report_transform(H)`
+                ):
         self.ds = ds.cast_column("image", HFImage(decode=False))  # decode ourselves: bad files are skipped, not fatal
         self.mask, self.transform, self.bad = mask, transform or report_transform(mask.shape[-1]), set()
     def __len__(self): return len(self.ds)
@@ -245,18 +304,23 @@ def report_loaders(splits:dict, # name -> `datasets.Dataset`
                    mask:torch.Tensor, # `(1, H, W)` hole
                    batch_size:int=8, transform=None) -> dict:
     "The report's shuffled `DataLoader`s of `CatDataset`s, one per split in `splits`."
-    return {k: DataLoader(CatDataset(v, mask, transform), batch_size=batch_size, shuffle=True) for k, v in splits.items()}
+    return {
+        k: DataLoader(CatDataset(v, mask, transform), batch_size=batch_size, shuffle=True) for k, v in splits.items()
+    }
 
 # %% ../nbs/01_data.ipynb #d3bdce16
 def show_rows(rows:dict, # row title -> `(N, 3, H, W)` tensor in [0, 1]
               n:int=4, # images per row
-              size:float=1.8): # inches per image
+              size:float=1.8, # inches per image
+             ):
     "Plot each batch of `rows` as one row of `n` images, titled on the left; returns the figure."
     import matplotlib.pyplot as plt  # here, not at the top: the console scripts never draw
     fig, axs = plt.subplots(len(rows), n, figsize=(n * size, len(rows) * size), squeeze=False)
     for r, (title, ims) in enumerate(rows.items()):
         for c in range(n):
-            ax = axs[r, c]; ax.set_xticks([]); ax.set_yticks([])
+            ax = axs[r, c]
+            ax.set_xticks([])
+            ax.set_yticks([])
             if c < len(ims): ax.imshow(ims[c].detach().float().cpu().clamp(0, 1).permute(1, 2, 0).numpy())
         axs[r, 0].set_ylabel(title)
     fig.tight_layout()
@@ -274,7 +338,8 @@ def decode_split(ds:datasets.Dataset, # split with an `image` column
     for item in tqdm(col, desc="decoding", disable=not progress, leave=False):
         img = decode_image(item)
         if img is None: continue
-        out[n] = tfm(img); n += 1
+        out[n] = tfm(img)
+        n += 1
     return (out if n == len(col) else out[:n].clone()), len(col) - n
 
 # %% ../nbs/01_data.ipynb #9924e049
@@ -289,7 +354,8 @@ def _source_key(source, split, size, seed):
 
 # %% ../nbs/01_data.ipynb #f027b8c5
 class SplitCache:
-    "The decoded splits of this process, most recently used first, at most `size` of them: each caller gets its own copy."
+    """The decoded splits of this process, most recently used first, at most `size` of them: each caller gets its own
+    copy."""
     def __init__(self, size:int=2): self.size, self.items = size, {} # how many splits to keep
     def get(self, key) -> torch.Tensor|None:
         if key not in self.items: return None
@@ -305,34 +371,46 @@ _MEMORY = SplitCache() # what `cached_split` decoded in this process
 def _check_cached(imgs:torch.Tensor, size:int, f:Path):
     "Fail, naming `f`, unless `imgs` is what a cache of `size`-pixel photos holds: uint8 `(N, 3, size, size)`, N > 0."
     if imgs.dtype != torch.uint8 or imgs.dim() != 4 or tuple(imgs.shape[1:]) != (3, size, size) or len(imgs) == 0:
-        raise DataSourceError(f"the decoded-photo cache {f} holds {str(imgs.dtype).removeprefix('torch.')} {tuple(imgs.shape)}, not uint8 (N, 3, {size}, {size}) photos; "
-                              "delete it to rebuild it, or pass --cache-dir '' to train without one")
+        raise DataSourceError(
+            f"the decoded-photo cache {f} holds {str(imgs.dtype).removeprefix('torch.')} {tuple(imgs.shape)}, not uint8"
+            f" (N, 3, {size}, {size}) photos; delete it to rebuild it, or pass --cache-dir '' to train without one"
+        )
 
 def cached_split(source:str, # Hub name, parquet or folder
                  split:str="train", # `train`, `valid` or `test` (cats), or `dogs`
                  size:int=64, # side of the images
                  cache_dir:str|Path|None=None, # keep a copy on disk here too (None: memory only)
                  seed:int=42, progress:bool=False) -> torch.Tensor:
-    "uint8 `(N, 3, size, size)` images of `split` of `source`, decoded once per process (and per disk cache); the caller's own copy."
+    """uint8 `(N, 3, size, size)` images of `split` of `source`, decoded once per process (and per disk cache); the
+    caller's own copy."""
     key = _source_key(source, split, size, seed)
     if (imgs := _MEMORY.get(key)) is not None: return imgs
     f = Path(cache_dir).expanduser() / f"cats-{split}-{size}-{key}.safetensors" if cache_dir else None
     if f is not None and f.is_file():
         try: imgs = load_file(f)["images"]
         except Exception as e:  # a full disk or a killed copy: say which file, and how to get a good one
-            raise DataSourceError(f"the decoded-photo cache {f} is damaged ({type(e).__name__}); delete it to rebuild it, or pass --cache-dir '' to train without one") from e
+            raise DataSourceError(
+                f"the decoded-photo cache {f} is damaged ({type(e).__name__}); delete it to rebuild it, or pass"
+                " --cache-dir '' to train without one"
+            ) from e
         _check_cached(imgs, size, f)
     else:
         imgs, skipped = decode_split(load_split(source, split, seed), size, progress)
-        if len(imgs) == 0 and skipped: raise DataSourceError(f"none of the {skipped} photos of the {split} split of {source} could be read (corrupt, truncated or not images)")
+        if len(imgs) == 0 and skipped:
+            raise DataSourceError(
+                f"none of the {skipped} photos of the {split} split of {source} could be read (corrupt, truncated or"
+                " not images)"
+            )
         if f is not None:  # a crash never leaves a half-written cache behind
-            with atomic_write(f) as tmp: save_file({"images": imgs.contiguous()}, tmp, metadata={"skipped": str(skipped), "source": str(source)})
+            with atomic_write(f) as tmp:
+                save_file({"images": imgs.contiguous()}, tmp, metadata={"skipped": str(skipped), "source": str(source)})
     _MEMORY.put(key, imgs)
     return imgs.clone()
 
 # %% ../nbs/01_data.ipynb #2e04fa00
 def _boxes(n:int, full:int, side:int, lo:float, g) -> torch.Tensor:
-    "`n` random squares `(top, left, side)` in a `full`-pixel photo, none smaller than `side` or `lo * full`: crops that never upsample."
+    """`n` random squares `(top, left, side)` in a `full`-pixel photo, none smaller than `side` or `lo * full`: crops
+    that never upsample."""
     smallest = min(full, max(side, round(lo * full)))
     s = smallest + (torch.rand(n, generator=g) * (full - smallest + 1)).long()
     top, left = ((torch.rand(n, generator=g) * (full - s + 1)).long() for _ in range(2))
@@ -343,26 +421,37 @@ def crop_resize(x:torch.Tensor, # float `(N, 3, H, W)`
                 side:int) -> torch.Tensor:
     "Each image of `x` cut to its box and resized (antialiased) to `side` x `side`."
     crops = [x[i:i + 1, :, t:t + s, l:l + s] for i, (t, l, s) in enumerate(boxes.tolist())]
-    return torch.cat([c if c.shape[-1] == side else F.interpolate(c, size=(side, side), mode="bilinear", antialias=True) for c in crops])
+    return torch.cat([c if c.shape[-1] == side else F.interpolate(c, size=(side, side), mode="bilinear", antialias=True)
+                      for c in crops])
 
 class TensorBatches:
-    "Float batches of uint8 `images` (shuffled, optionally flipped, cropped and rescaled), the `rank`-th share of each global batch."
+    """Float batches of uint8 `images` (shuffled, optionally flipped, cropped and rescaled), the `rank`-th share of each
+    global batch."""
     def __init__(self, images:torch.Tensor, # uint8 `(N, 3, H, W)`
                  batch_size:int=32, # global batch size (all ranks together)
                  shuffle:bool=True, flip:bool=False, # flip: mirror half the images left-right
                  seed:int=0, rank:int=0, world:int=1, drop_last:bool=True,
-                 sizes:tuple=(), # if given, each batch is rescaled to one side drawn from these (repeats weigh a side more)
-                 crop:float=1.0): # with `sizes`: smallest random crop, as a fraction of the photo's side
-        if batch_size % world: raise ValueError(f"a global batch of {batch_size} does not split evenly across {world} processes; choose a multiple of {world}")
+                 # if given, each batch is rescaled to one side drawn from these (repeats weigh a side more)
+                 sizes:tuple=(),
+                 crop:float=1.0, # with `sizes`: smallest random crop, as a fraction of the photo's side
+                ):
+        if batch_size % world:
+            raise ValueError(
+                f"a global batch of {batch_size} does not split evenly across {world} processes; choose a multiple of"
+                f" {world}"
+            )
         self.images, self.bs, self.shuffle, self.flip, self.seed = images, batch_size, shuffle, flip, seed
-        self.rank, self.world, self.drop_last, self.epoch, self.sizes, self.crop = rank, world, drop_last, 0, tuple(sizes), crop
+        self.rank, self.world, self.drop_last, self.epoch, self.sizes, self.crop = (rank, world, drop_last, 0,
+                                                                                    tuple(sizes), crop)
     def __len__(self): return len(self.images) // self.bs if self.drop_last else -(-len(self.images) // self.bs)
     def __iter__(self):
         "This process's share of each batch of one epoch; each call is the next epoch, in a new order."
-        g = torch.Generator().manual_seed(self.seed * 100_003 + self.epoch); self.epoch += 1
+        g = torch.Generator().manual_seed(self.seed * 100_003 + self.epoch)
+        self.epoch += 1
         order = torch.randperm(len(self.images), generator=g) if self.shuffle else torch.arange(len(self.images))
         for b in range(len(self)):
-            idx = order[b * self.bs:(b + 1) * self.bs]; flips = torch.rand(len(idx), generator=g) < 0.5
+            idx = order[b * self.bs:(b + 1) * self.bs]
+            flips = torch.rand(len(idx), generator=g) < 0.5
             share = slice(self.rank * len(idx) // self.world, (self.rank + 1) * len(idx) // self.world)
             x = to_float(self.images[idx[share]])
             if self.flip: x = torch.where(flips[share, None, None, None], x.flip(-1), x)

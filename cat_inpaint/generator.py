@@ -33,27 +33,35 @@ class ModelInfo:
     recipe:str|None=None # the training recipe that made it (see recipes)
 
 class GeneratorBase(Configured, nn.Module):
-    "Base of the generators: `forward(masked, masks, base=None)`, a `config` recorded at `__init__`, `info` and `card` once trained."
+    """Base of the generators: `forward(masked, masks, base=None)`, a `config` recorded at `__init__`, `info` and `card`
+    once trained."""
     any_size:bool = False # whether it runs on images of any size (divisible by 4), not only on its training side
     info:ModelInfo = ModelInfo() # set by whoever trains or loads it
     card = MappingProxyType({}) # a shipped model's card (JSON): data, training, test scores
-    def forward(self, masked:torch.Tensor, masks:torch.Tensor, base:torch.Tensor|None=None) -> torch.Tensor: raise NotImplementedError
+    def forward(self, masked:torch.Tensor, masks:torch.Tensor, base:torch.Tensor|None=None) -> torch.Tensor:
+        raise NotImplementedError
 
     @torch.no_grad()
     def save_pretrained(self, path, # destination `.safetensors`
                          card:dict|None=None, # model card (JSON-able; default: the model's own)
-                         half:bool=False) -> Path: # store the weights as float16
+                         half:bool=False, # store the weights as float16
+                       ) -> Path:
         "Write this generator to the safetensors file `path` atomically: weights, `arch`, `info` and `card`."
-        sd = {k: (v.half() if half and v.is_floating_point() else v).contiguous().cpu() for k, v in self.state_dict().items()}
-        meta = {"arch": json.dumps(self.arch), "info": json.dumps(asdict(self.info)), "card": json.dumps(dict(self.card) if card is None else card),
+        sd = {k: (v.half() if half and v.is_floating_point() else v).contiguous().cpu()
+              for k, v in self.state_dict().items()}
+        meta = {"arch": json.dumps(self.arch), "info": json.dumps(asdict(self.info)),
+                "card": json.dumps(dict(self.card) if card is None else card),
                 "library": f"cat_inpaint {__version__}"}  # which code wrote it
-        with atomic_write(path, mode=0o644) as tmp: save_file(sd, tmp, metadata=meta)  # readable by all, like any installed package file
+        with atomic_write(path, mode=0o644) as tmp:
+            save_file(sd, tmp, metadata=meta)  # readable by all, like any installed package file
         return Path(path)
 
     @classmethod
     def from_pretrained(cls, path, # a `.safetensors` file written by `save_pretrained`
-                         device=None, channels_last:bool=True) -> "GeneratorBase": # NHWC: the faster layout for convolutions on CPUs
-        "The generator `save_pretrained` wrote to `path` (weights checked against its architecture), in eval mode on `device`."
+                         # NHWC: the faster layout for convolutions on CPUs
+                         device=None, channels_last:bool=True) -> "GeneratorBase":
+        """The generator `save_pretrained` wrote to `path` (weights checked against its architecture), in eval mode on
+        `device`."""
         path = Path(path)
         if not path.is_file(): raise FileNotFoundError(f"no such model file: {path}")
         try:
@@ -65,7 +73,9 @@ class GeneratorBase(Configured, nn.Module):
         g = generator_for(arch, state, path)
         if not isinstance(g, cls): raise ValueError(f"{path} holds a {arch['kind']} generator, not a {cls.__name__}")
         g.info, g.card = info, card
-        return g.to(device or "cpu", memory_format=torch.channels_last if channels_last else torch.contiguous_format).eval()
+        return g.to(
+            device or "cpu", memory_format=torch.channels_last if channels_last else torch.contiguous_format
+        ).eval()
 
 # %% ../nbs/05_generator.ipynb #d9485426
 def _conv_relu_bn(cin, cout, k=3, s=1, p=1, d=1, transpose=False):
@@ -74,21 +84,24 @@ def _conv_relu_bn(cin, cout, k=3, s=1, p=1, d=1, transpose=False):
     return [conv, nn.ReLU(), nn.BatchNorm2d(cout)]
 
 class Generator(GeneratorBase):
-    """The report's generator: `(N, 3, 64, 64)` masked image and `(N, 1, 64, 64)` mask, stacked as 4 channels -> `(N, im_channels, 64, 64)` in [0, 1].
+    """The report's generator: `(N, 3, 64, 64)` masked image and `(N, 1, 64, 64)` mask, stacked as 4 channels ->
+    `(N, im_channels, 64, 64)` in [0, 1].
     4x64x64 -> 64x64x64 -> 128x32x32 -> 256x16x16 -> 256x16x16 -> 256x14x14 (dilation 2) -> 256x8x8 (dilation 4)
     -> 256x8x8 -> 128x16x16 -> 128x16x16 -> 64x32x32 -> 64x64x64 -> 64x64x64 -> 3x64x64"""
     kind = "report"
     def __init__(self, im_channels:int=3): # channels of the image (the mask adds one)
         super().__init__()
         c = im_channels + 1
-        self.layers = nn.Sequential(
-            *_conv_relu_bn(c, 64, 5, 1, 2), *_conv_relu_bn(64, 128, 3, 2, 1), *_conv_relu_bn(128, 256, 3, 2, 1),
-            *_conv_relu_bn(256, 256), *_conv_relu_bn(256, 256, d=2), *_conv_relu_bn(256, 256, d=4), *_conv_relu_bn(256, 256),
-            *_conv_relu_bn(256, 128, transpose=True), *_conv_relu_bn(128, 128),
-            *_conv_relu_bn(128, 64, transpose=True), *_conv_relu_bn(64, 64, transpose=True), *_conv_relu_bn(64, 64),
-            nn.Conv2d(64, im_channels, 3, 1, 1), nn.Sigmoid())
+        self.layers = nn.Sequential(*_conv_relu_bn(c, 64, 5, 1, 2), *_conv_relu_bn(64, 128, 3, 2, 1),
+                                    *_conv_relu_bn(128, 256, 3, 2, 1), *_conv_relu_bn(256, 256),
+                                    *_conv_relu_bn(256, 256, d=2), *_conv_relu_bn(256, 256, d=4),
+                                    *_conv_relu_bn(256, 256), *_conv_relu_bn(256, 128, transpose=True),
+                                    *_conv_relu_bn(128, 128), *_conv_relu_bn(128, 64, transpose=True),
+                                    *_conv_relu_bn(64, 64, transpose=True), *_conv_relu_bn(64, 64),
+                                    nn.Conv2d(64, im_channels, 3, 1, 1), nn.Sigmoid())
     def forward(self, masked, masks, base=None):
-        if base is not None: raise ValueError("the report's generator takes no first guess (`base`); it fills 64x64 images in one pass")
+        if base is not None:
+            raise ValueError("the report's generator takes no first guess (`base`); it fills 64x64 images in one pass")
         return self.layers(torch.cat([masked, masks], 1))  # the mask is the fourth input channel
 
 # %% ../nbs/05_generator.ipynb #704d214e
@@ -107,7 +120,8 @@ def layer_shapes(model:nn.Module, *xs:torch.Tensor, kinds=(nn.Conv2d, nn.ConvTra
 # %% ../nbs/05_generator.ipynb #81a04a0d
 def complete(g:nn.Module, # a generator (or one wrapped for distributed training)
              masked:torch.Tensor, masks:torch.Tensor, # `(N, C, H, W)` with holes zeroed; `(N, 1, H, W)`, 1 = hole
-             base:torch.Tensor|None=None) -> torch.Tensor: # a first guess for the holes, for generators that refine one
+             base:torch.Tensor|None=None, # a first guess for the holes, for generators that refine one
+            ) -> torch.Tensor:
     "`g`'s fill of the holes, every other pixel exactly from `masked`; in float32 (also under autocast)."
     return composite(g(masked, masks, base=base).float(), masked, masks)
 
@@ -120,7 +134,9 @@ def pad_for_network(t:torch.Tensor, # `(N, C, H, W)`
 
 # %% ../nbs/05_generator.ipynb #773e59b4
 def _conv(cin, cout, k=3, s=1, d=1):
-    return nn.Sequential(nn.Conv2d(cin, cout, k, s, padding=d * (k - 1) // 2, dilation=d), nn.LeakyReLU(0.2, inplace=True))
+    return nn.Sequential(
+        nn.Conv2d(cin, cout, k, s, padding=d * (k - 1) // 2, dilation=d), nn.LeakyReLU(0.2, inplace=True)
+    )
 
 class DilatedBlock(nn.Module):
     "Residual block of one dilated 3x3 convolution: `x + conv(x)`, spatial size kept."
@@ -131,29 +147,41 @@ class DilatedBlock(nn.Module):
 
 # %% ../nbs/05_generator.ipynb #35420d8e
 class UNetGenerator(GeneratorBase):
-    "U-Net inpainter: `(N, im_channels, H, W)` masked images and `(N, 1, H, W)` masks -> `(N, im_channels, H, W)` in [0, 1], for any `H`, `W` divisible by 4."
+    """U-Net inpainter: `(N, im_channels, H, W)` masked images and `(N, 1, H, W)` masks -> `(N, im_channels, H, W)` in
+    [0, 1], for any `H`, `W` divisible by 4."""
     kind, any_size = "unet", True # fully convolutional: it runs on a photo's own pixels
     def __init__(self, im_channels:int=3, # channels of the image (the mask adds one)
                  width:int=64, # channels at half resolution (x2 at quarter resolution)
                  dilations:tuple=(1, 2, 4, 8), # one residual block per entry, at quarter resolution
-                 prefill:str|None=None, # None, or start from a fill and predict a correction to it: `smooth` or `biharmonic`
-                 deep:tuple=()): # dilations of residual blocks at 1/8 resolution (4x width); empty: two levels only
+                 # None, or start from a fill and predict a correction to it: `smooth` or `biharmonic`
+                 prefill:str|None=None,
+                 deep:tuple=(), # dilations of residual blocks at 1/8 resolution (4x width); empty: two levels only
+                ):
         super().__init__()
-        if prefill is not None and prefill not in FILLS: raise ValueError(f"unknown prefill {prefill!r}; choose None or one of {', '.join(FILLS)}")
+        if prefill is not None and prefill not in FILLS:
+            raise ValueError(f"unknown prefill {prefill!r}; choose None or one of {', '.join(FILLS)}")
         w, c, self.prefill = width, im_channels, prefill
         self.enc = nn.Sequential(_conv(4 * (c + 1), w), _conv(w, w))
         self.down = _conv(w, 2 * w, s=2)
         self.mid = nn.Sequential(*[DilatedBlock(2 * w, d) for d in dilations])
         # an optional third level: many parameters for few FLOPs, merged back by a 1x1 convolution and a sum
-        self.deep = nn.Sequential(_conv(2 * w, 4 * w, s=2), *[DilatedBlock(4 * w, d) for d in deep], nn.Conv2d(4 * w, 2 * w, 1)) if deep else None
+        self.deep = (
+            nn.Sequential(_conv(2 * w, 4 * w, s=2), *[DilatedBlock(4 * w, d) for d in deep], nn.Conv2d(4 * w, 2 * w, 1))
+            if deep
+            else None
+        )
         self.up, self.dec = _conv(2 * w, w), _conv(2 * w, w)
         self.out = nn.Conv2d(w, 4 * c, 3, padding=1)
-        if prefill: nn.init.zeros_(self.out.weight); nn.init.zeros_(self.out.bias)  # untrained, it returns the fill
+        if prefill:
+            nn.init.zeros_(self.out.weight)
+            nn.init.zeros_(self.out.bias)  # untrained, it returns the fill
     def forward(self, masked, masks, # `(N, c, H, W)` with holes zeroed; `(N, 1, H, W)`, 1 = hole
-                base=None): # optional first guess for the holes, replacing the `prefill` (e.g. a coarser scale's fill)
+                base=None, # optional first guess for the holes, replacing the `prefill` (e.g. a coarser scale's fill)
+               ):
         if base is not None: base = torch.where(masks.bool(), base, masked)
         elif self.prefill: base = FILLS[self.prefill](masked, masks)
-        e = self.enc(F.pixel_unshuffle(torch.cat([masked if base is None else base, masks], 1), 2))  # 2x2 blocks folded into channels
+        # 2x2 blocks folded into channels
+        e = self.enc(F.pixel_unshuffle(torch.cat([masked if base is None else base, masks], 1), 2))
         h = self.down(e)
         if self.deep is not None: h = h + F.interpolate(self.deep(h), size=h.shape[-2:])
         h = self.mid(h)
@@ -161,7 +189,8 @@ class UNetGenerator(GeneratorBase):
         y = F.pixel_shuffle(self.out(h), 2)
         if base is None: return torch.sigmoid(y)
         out = base + y  # additive: no sigmoid to saturate
-        return out + (out.clamp(0, 1) - out).detach()  # clamped values, identity gradient: a pixel pushed past 0 or 1 can still come back
+        # clamped values, identity gradient: a pixel pushed past 0 or 1 can still come back
+        return out + (out.clamp(0, 1) - out).detach()
 
 # %% ../nbs/05_generator.ipynb #5405863f
 def forward_flops(model:nn.Module, *xs:torch.Tensor) -> float:
@@ -169,19 +198,22 @@ def forward_flops(model:nn.Module, *xs:torch.Tensor) -> float:
     total = [0.]
     def hook(m, i, o):  # a transposed conv does its work per *input* pixel
         total[0] += 2 * m.weight[0].numel() * (i[0][0].numel() if isinstance(m, nn.ConvTranspose2d) else o[0].numel())
-    hooks = [m.register_forward_hook(hook) for m in model.modules() if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear))]
+    hooks = [m.register_forward_hook(hook) for m in model.modules()
+             if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear))]
     with torch.no_grad(), eval_mode(model): model(*[x[:1] for x in xs])
     for h in hooks: h.remove()
     return total[0]
 
 # %% ../nbs/05_generator.ipynb #e97c867a
 class TwoBandGenerator(GeneratorBase):
-    "The coarse bands of `low`'s fill plus the fine `detail` of `high`'s, both from one first guess; any size `low` and `high` take."
+    """The coarse bands of `low`'s fill plus the fine `detail` of `high`'s, both from one first guess; any size `low`
+    and `high` take."""
     kind, any_size = "two_band", True
     def __init__(self, low:dict, # `arch` of the network trained for squared error (its prefill is shared)
                  high:dict, # `arch` of the network trained for texture
                  sigma:float=1.0, # the blur that splits the bands, pixels
-                 mirror:bool=False): # average `low`'s fill with its fill of the mirrored image (the detail stays one sample)
+                 # average `low`'s fill with its fill of the mirrored image (the detail stays one sample)
+                 mirror:bool=False):
         super().__init__()
         self.low, self.high, self.sigma, self.mirror = build_generator(**low), build_generator(**high), sigma, mirror
     @property
@@ -192,17 +224,25 @@ class TwoBandGenerator(GeneratorBase):
         "`low`'s fill; with `mirror`, averaged with the mirror image of its fill of the mirrored input."
         y = self.low(masked, masks, base=base)
         if not self.mirror: return y
-        return (y + self.low(masked.flip(-1), masks.flip(-1), base=None if base is None else base.flip(-1)).flip(-1)) / 2
-    def forward(self, masked, masks, base=None): # `base`: optional first guess for the holes (e.g. a coarser scale's fill)
-        if base is None and getattr(self.low, "prefill", None): base = FILLS[self.low.prefill](masked, masks)  # once, for both
-        a, b = composite(self._low(masked, masks, base), masked, masks), composite(self.high(masked, masks, base=base), masked, masks)
+        return (
+            y + self.low(masked.flip(-1), masks.flip(-1), base=None if base is None else base.flip(-1)).flip(-1)
+        ) / 2
+    def forward(
+                # `base`: optional first guess for the holes (e.g. a coarser scale's fill)
+                self, masked, masks, base=None):
+        if base is None and getattr(self.low, "prefill", None):
+            base = FILLS[self.low.prefill](masked, masks)  # once, for both
+        a, b = composite(self._low(masked, masks, base), masked, masks), composite(
+            self.high(masked, masks, base=base), masked, masks
+        )
         return (b + gaussian_blur(a - b, self.sigma)).clamp(0, 1)  # blur(a) + detail(b), with one blur instead of two
 
 # %% ../nbs/05_generator.ipynb #8e2e6190
 GENERATORS = {c.kind: c for c in (Generator, UNetGenerator, TwoBandGenerator)}
 
 def generator_arch(kind:str, **kwargs) -> dict:
-    "The checked, JSON-safe description `{'kind': kind, **arguments}` of a generator, defaults included; an unknown kind or argument fails."
+    """The checked, JSON-safe description `{'kind': kind, **arguments}` of a generator, defaults included; an unknown
+    kind or argument fails."""
     if kind not in GENERATORS: raise ValueError(f"unknown generator {kind!r}; choose one of {', '.join(GENERATORS)}")
     try: b = inspect.signature(GENERATORS[kind]).bind(**kwargs)
     except TypeError as e: raise ValueError(f"bad arguments for a {kind} generator: {e}") from e
@@ -210,7 +250,8 @@ def generator_arch(kind:str, **kwargs) -> dict:
     return {"kind": kind, **json.loads(json.dumps(b.arguments))}  # tuples become lists: the form a file gives back
 
 def build_generator(kind:str, # a key of `GENERATORS`
-                    **kwargs) -> GeneratorBase: # its constructor's arguments
+                    **kwargs, # its constructor's arguments
+                   ) -> GeneratorBase:
     "A fresh generator of `kind`; it records its own `arch`."
     generator_arch(kind, **kwargs)  # the checks, with one-sentence errors
     return GENERATORS[kind](**kwargs)
@@ -218,42 +259,68 @@ def build_generator(kind:str, # a key of `GENERATORS`
 # %% ../nbs/05_generator.ipynb #81732f90
 def two_band(low:GeneratorBase, high:GeneratorBase, # trained generators
              sigma:float=1.0, # the blur that splits the bands, pixels
-             mirror:bool=False) -> TwoBandGenerator: # average `low`'s fill with its fill of the mirrored image
-    "A `TwoBandGenerator` with copies of the weights of `low` and `high`, on `low`'s device, in eval mode, with `low`'s resolution."
+             mirror:bool=False, # average `low`'s fill with its fill of the mirrored image
+            ) -> TwoBandGenerator:
+    """A `TwoBandGenerator` with copies of the weights of `low` and `high`, on `low`'s device, in eval mode, with
+    `low`'s resolution."""
     g = build_generator("two_band", low=low.arch, high=high.arch, sigma=sigma, mirror=mirror)
-    g.low.load_state_dict(low.state_dict()); g.high.load_state_dict(high.state_dict())
+    g.low.load_state_dict(low.state_dict())
+    g.high.load_state_dict(high.state_dict())
     g.info = ModelInfo(resolution=low.info.resolution)
     return g.to(next(low.parameters()).device).eval()
 
 # %% ../nbs/05_generator.ipynb #dbf66ff8
 def check_weights(g:nn.Module, state:dict, source):
-    "One sentence naming the first tensor of `state` that does not fit `g`, if any (PyTorch's own message lists them all on many lines)."
+    """One sentence naming the first tensor of `state` that does not fit `g`, if any (PyTorch's own message lists them
+    all on many lines)."""
     want = g.state_dict()
-    bad = [(k, tuple(state[k].shape), tuple(v.shape)) for k, v in want.items() if k in state and state[k].shape != v.shape]
-    if bad: raise ValueError(f"{source} does not fit its architecture: tensor {bad[0][0]!r} has shape {bad[0][1]}, the architecture needs {bad[0][2]}" + (f" ({len(bad) - 1} more differ)" if len(bad) > 1 else ""))
-    if missing := [k for k in want if k not in state]: raise ValueError(f"{source} lacks the tensor {missing[0]!r} its architecture needs" + (f" ({len(missing) - 1} more)" if len(missing) > 1 else ""))
-    if extra := [k for k in state if k not in want]: raise ValueError(f"{source} holds a tensor {extra[0]!r} its architecture does not have")
+    bad = [
+        (k, tuple(state[k].shape), tuple(v.shape)) for k, v in want.items() if k in state and state[k].shape != v.shape
+    ]
+    if bad:
+        raise ValueError(
+            f"{source} does not fit its architecture: tensor {bad[0][0]!r} has shape {bad[0][1]}, the architecture"
+            f" needs {bad[0][2]}"
+            + (f" ({len(bad) - 1} more differ)" if len(bad) > 1 else "")
+        )
+    if missing := [k for k in want if k not in state]:
+        raise ValueError(f"{source} lacks the tensor {missing[0]!r} its architecture needs"
+                         + (f" ({len(missing) - 1} more)" if len(missing) > 1 else ""))
+    if extra := [k for k in state if k not in want]:
+        raise ValueError(f"{source} holds a tensor {extra[0]!r} its architecture does not have")
 
-MAX_PARAMETERS = 100_000_000 # far above any cat-inpaint generator (the largest has a few million): a file claiming more is damaged or not ours
+# far above any cat-inpaint generator (the largest has a few million): a file claiming more is damaged or not ours
+MAX_PARAMETERS = 100_000_000
 
 def generator_for(arch:dict, # the description a file gives (`{'kind': ..., **arguments}`)
                   state:dict, # the weights it holds
-                  source) -> GeneratorBase: # the file, for messages
-    "A generator of `arch` holding `state`; first, with nothing allocated, the architecture's size, the weights' shapes and their values are checked."
+                  source, # the file, for messages
+                 ) -> GeneratorBase:
+    """A generator of `arch` holding `state`; first, with nothing allocated, the architecture's size, the weights'
+    shapes and their values are checked."""
     try:
-        with torch.device("meta"): shell = build_generator(**arch)  # shapes without storage: an absurd size costs nothing yet
+        with torch.device("meta"):
+            shell = build_generator(**arch)  # shapes without storage: an absurd size costs nothing yet
     except Exception as e: raise ValueError(f"{source}: its architecture cannot be built ({str(e)[:120]})") from e
     if (n := sum(p.numel() for p in shell.parameters())) > MAX_PARAMETERS:
-        raise ValueError(f"{source}: its {arch.get('kind')} architecture would have {n:,} parameters, more than any cat-inpaint generator ({MAX_PARAMETERS:,}); the file is damaged or not a cat-inpaint model")
+        raise ValueError(
+            f"{source}: its {arch.get('kind')} architecture would have {n:,} parameters, more than any cat-inpaint"
+            f" generator ({MAX_PARAMETERS:,}); the file is damaged or not a cat-inpaint model"
+        )
     check_weights(shell, state, source)
     if bad := [k for k, v in state.items() if v.is_floating_point() and not torch.isfinite(v).all()]:
-        raise ValueError(f"{source}: tensor {bad[0]!r} holds NaN or infinite weights" + (f" ({len(bad) - 1} more do)" if len(bad) > 1 else "") + "; the file is damaged, or its training diverged")
-    g = build_generator(**arch); g.load_state_dict({k: v.float() for k, v in state.items()})
+        raise ValueError(f"{source}: tensor {bad[0]!r} holds NaN or infinite weights"
+                         + (f" ({len(bad) - 1} more do)" if len(bad) > 1 else "")
+                         + "; the file is damaged, or its training diverged")
+    g = build_generator(**arch)
+    g.load_state_dict({k: v.float() for k, v in state.items()})
     return g
 
 class _NotAModelFile(ValueError): "A safetensors file whose metadata `save_pretrained` did not write."
 
 def _file_meta(meta:dict) -> tuple:
-    "`(arch, info, card)` from a model file's metadata; a file without its architecture is not one `save_pretrained` wrote."
-    if "arch" not in meta: raise _NotAModelFile("its metadata names no architecture: not a model file that save_pretrained wrote")
+    """`(arch, info, card)` from a model file's metadata; a file without its architecture is not one `save_pretrained`
+    wrote."""
+    if "arch" not in meta:
+        raise _NotAModelFile("its metadata names no architecture: not a model file that save_pretrained wrote")
     return json.loads(meta["arch"]), ModelInfo(**json.loads(meta.get("info", "{}"))), json.loads(meta.get("card", "{}"))

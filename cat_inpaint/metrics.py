@@ -15,7 +15,8 @@ def masked_mean(x:torch.Tensor, # values `(N, C, H, W)`
                 w:torch.Tensor, # weights `(N, 1 or C, H, W)`, usually a 0/1 mask
                 dims=(1, 2, 3), # dimensions to average over
                 keepdim:bool=False) -> torch.Tensor:
-    "Mean of `x` over `dims` weighted by `w`: one value per image (per channel with `dims=(2, 3)`); 0 where `w` is all 0."
+    """Mean of `x` over `dims` weighted by `w`: one value per image (per channel with `dims=(2, 3)`); 0 where `w` is all
+    0."""
     return (x * w).sum(dims, keepdim=keepdim) / w.expand_as(x).sum(dims, keepdim=keepdim).clamp(min=1)
 
 # %% ../nbs/04_metrics.ipynb #0ff6ccfa
@@ -24,7 +25,8 @@ def hole_mse(pred:torch.Tensor, truth:torch.Tensor, masks:torch.Tensor) -> torch
     return masked_mean((pred - truth) ** 2, masks)
 
 def hole_psnr(pred:torch.Tensor, truth:torch.Tensor, # `(N, C, H, W)` in [0, 1]
-              masks:torch.Tensor) -> torch.Tensor: # `(N, 1, H, W)`, 1 = hole
+              masks:torch.Tensor, # `(N, 1, H, W)`, 1 = hole
+             ) -> torch.Tensor:
     "PSNR in dB of each image's hole pixels, `(N,)`."
     return 10 * torch.log10(1 / hole_mse(pred.float(), truth.float(), masks).clamp(min=1e-10))
 
@@ -45,26 +47,36 @@ _GRAY = torch.tensor([0.299, 0.587, 0.114])[None, :, None, None]
 
 def texture_energy(x:torch.Tensor, # `(N, 3, H, W)` in [0, 1]
                    masks:torch.Tensor, # `(N, 1, H, W)`, 1 = hole
-                   margin:int=2) -> torch.Tensor: # only hole pixels at least this far inside the hole
+                   margin:int=2, # only hole pixels at least this far inside the hole
+                  ) -> torch.Tensor:
     "Per image, the sum of the squared 3x3 Laplacian of grayscale `x` over the inner hole pixels, `(N,)`."
     lap = F.conv2d(F.pad((x * _GRAY).sum(1, keepdim=True), (1, 1, 1, 1), mode="replicate"), _LAPLACE)
     inner = 1 - F.max_pool2d(1 - masks, 2 * margin + 1, stride=1, padding=margin)  # the hole eroded by `margin`
     return (lap ** 2 * inner).sum((1, 2, 3))
 
 def hole_haarpsi(pred:torch.Tensor, truth:torch.Tensor, masks:torch.Tensor, pad:int=8, min_side:int=32) -> torch.Tensor:
-    "HaarPSI of each image's composite against the truth on a crop around its hole (at least `min_side` wide), `(N,)`; 1 without a hole."
-    from piq import haarpsi  # here, not at the top: piq imports torchvision's models, seconds a console script need not pay
+    """HaarPSI of each image's composite against the truth on a crop around its hole (at least `min_side` wide), `(N,)`;
+    1 without a hole."""
+    # here, not at the top: piq imports torchvision's models, seconds a console script need not pay
+    from piq import haarpsi
     out = []
     for p, t, m in zip(pred, truth, masks[:, 0]):
         ys, xs = torch.nonzero(m, as_tuple=True)
-        if len(ys) == 0: out.append(torch.tensor(1.)); continue
+        if len(ys) == 0:
+            out.append(torch.tensor(1.))
+            continue
         h, w = m.shape
-        (y0, y1), (x0, x1) = [_span(int(v.min()) - pad, int(v.max()) + 1 + pad, min_side, n) for v, n in ((ys, h), (xs, w))]
-        out.append(haarpsi(p[None, :, y0:y1, x0:x1].clamp(0, 1), t[None, :, y0:y1, x0:x1], data_range=1.0, reduction="none")[0])
+        (y0, y1), (x0, x1) = [
+            _span(int(v.min()) - pad, int(v.max()) + 1 + pad, min_side, n) for v, n in ((ys, h), (xs, w))
+        ]
+        out.append(
+            haarpsi(p[None, :, y0:y1, x0:x1].clamp(0, 1), t[None, :, y0:y1, x0:x1], data_range=1.0, reduction="none")[0]
+        )
     return torch.stack(out)
 
 def _span(lo:int, hi:int, side:int, n:int) -> tuple:
     "`[lo, hi)` grown to at least `side` (at most `n`) and moved inside `[0, n)`."
-    grow = max(0, min(side, n) - (hi - lo)); lo, hi = lo - grow // 2, hi + grow - grow // 2
+    grow = max(0, min(side, n) - (hi - lo))
+    lo, hi = lo - grow // 2, hi + grow - grow // 2
     shift = max(0, -lo) - max(0, hi - n)
     return max(0, lo + shift), min(n, hi + shift)

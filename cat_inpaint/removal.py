@@ -9,85 +9,95 @@ import cv2, numpy as np, torch
 import torch.nn.functional as F
 from PIL import Image
 from .core import default_device, eval_mode, to_rgb
-from .masks import mask_images, composite
+from .masks import mask_images, composite, check_batch
 from .generator import complete, pad_for_network
 from .pretrained import complete_in_batches, load_generator
 from .photos import RemovalError, open_image, read_mask, grow_mask, mask_box, paste_pixels
 from .detail import with_photo_detail, match_scale
 from .adapt import adapt_to_photo
+from .blend import paste_fills, soft_weights
 
 # %% auto #0
 __all__ = ['REACH', 'MAX_SIDE', 'GROUP_GAP', 'Inpainter']
 
 # %% ../nbs/13_removal.ipynb #4ecd74f8
-REACH = 24 # the deepest hole (pixels from its nearest known pixel, at the working scale) a 64-px model fills in one pass
-
-def _check_batch(masked, masks, size:int) -> tuple:
-    "`(masked with its holes zeroed, masks)` as float32, once they meet `inpaint_batch`'s contract; else one `ValueError` naming the argument."
-    for name, t, c in (("masked", masked, 3), ("masks", masks, 1)):
-        if not isinstance(t, torch.Tensor): raise ValueError(f"{name} must be a torch tensor (N, {c}, {size}, {size}), got {type(t).__name__}")
-        if t.is_meta: raise ValueError(f"{name} is on the meta device, which holds no values")
-        if not t.is_floating_point(): raise ValueError(f"{name} must be a float tensor with values in [0, 1], got {t.dtype}" + (" (divide 8-bit images by 255)" if name == "masked" else ""))
-    if masked.dim() != 4 or masked.shape[1:] != (3, size, size): raise ValueError(f"masked must be (N, 3, {size}, {size}), got {tuple(masked.shape)}")
-    if len(masked) == 0: raise ValueError(f"masked holds no images: (0, 3, {size}, {size})")
-    if masks.shape != (len(masked), 1, size, size): raise ValueError(f"masks must be ({len(masked)}, 1, {size}, {size}), got {tuple(masks.shape)}")
-    masked, masks = masked.float(), masks.float()
-    for name, t in (("masked", masked), ("masks", masks)):
-        if not torch.isfinite(t).all(): raise ValueError(f"{name} holds NaN or infinite values")
-    if masked.numel() and (masked.min() < 0 or masked.max() > 1):
-        raise ValueError(f"masked must lie in [0, 1], got values from {masked.min():g} to {masked.max():g}" + (" (divide 0-255 images by 255)" if masked.max() > 1.5 else ""))
-    if ((masks != 0) & (masks != 1)).any():
-        raise ValueError(f"masks must hold only 0 and 1 (1 = hole), got {masks[(masks != 0) & (masks != 1)][0]:g}; threshold a soft mask first, e.g. (masks > 0.5).float()")
-    return mask_images(masked, masks), masks
+# the deepest hole (pixels from its nearest known pixel, at the working scale) a 64-px model fills in one pass
+REACH = 24
 
 class Inpainter:
     "Fill holes with a trained generator; `inpaint_batch` at the model's resolution, `remove` on any photo."
     def __init__(self, generator:torch.nn.Module, # any generator: `g(masked, masks)` (see generator)
                  device=None, # default: the best available
                  size:int|None=None, # the resolution the generator was trained at (default: its `info`'s, else 64)
-                 refine:bool=False, # at the photo's own resolution, let the network refine its coarse fill at every finer scale
+                 # at the photo's own resolution, let the network refine its coarse fill at every finer scale
+                 refine:bool=False,
                  dtype:torch.dtype|None=None, # run the network in half precision (`torch.float16` or `torch.bfloat16`)
-                 photo_detail:bool=True, # below the scale the network works at, take the detail from the photo's own pixels (False: upsample its fill)
-                 adapt_steps:int=0): # before a fill made coarser than the photo, train a copy of the network this many steps on the photo itself (see `adapt_to_photo`; slower)
-        if isinstance(adapt_steps, bool) or not isinstance(adapt_steps, (int, np.integer)) or adapt_steps < 0: raise ValueError(f"adapt_steps must be a whole number, 0 or more; got {adapt_steps!r}")
-        self.device, self.refine, self.dtype, self.photo_detail = (torch.device(device) if device else default_device()), refine, dtype, photo_detail
+                 # below the scale the network works at, take the detail from the photo's own pixels (False: upsample
+                 # its fill)
+                 photo_detail:bool=True,
+                 # before a fill made coarser than the photo, train a copy of the network this many steps on the photo
+                 # itself (see `adapt_to_photo`; slower)
+                 adapt_steps:int=0):
+        if isinstance(adapt_steps, bool) or not isinstance(adapt_steps, (int, np.integer)) or adapt_steps < 0:
+            raise ValueError(f"adapt_steps must be a whole number, 0 or more; got {adapt_steps!r}")
+        self.device, self.refine, self.dtype, self.photo_detail = (
+            (torch.device(device) if device else default_device()),
+            refine,
+            dtype,
+            photo_detail,
+        )
         self.adapt_steps = int(adapt_steps)
         self.g = generator.to(self.device).eval()
         self.size = size or generator.info.resolution or 64
         self.reach = REACH * self.size // 64  # a model trained on larger photos has learnt to fill deeper holes
 
     @classmethod
-    def from_pretrained(cls, path=None, # a shipped model's name (`default`, `cats64`), a `.safetensors` file or a training checkpoint
+    def from_pretrained(
+                        # a shipped model's name (`default`, `cats64`), a `.safetensors` file or a training checkpoint
+                        cls, path=None,
                         device=None, dtype:torch.dtype|None=None,
-                        **kwargs): # any other `Inpainter` argument: `refine`, `photo_detail`, `adapt_steps`
+                        **kwargs, # any other `Inpainter` argument: `refine`, `photo_detail`, `adapt_steps`
+                       ):
         "Load a shipped model (no network needed; `default` if no `path`) or the generator at `path`."
         return cls(load_generator(path or "default", device), device, dtype=dtype, **kwargs)
 
     def save_pretrained(self, path): # a `.safetensors` file
-        "Write the model to `path`, with its architecture, `info` and card: `Inpainter.from_pretrained(path)` reads it back."
+        """Write the model to `path`, with its architecture, `info` and card: `Inpainter.from_pretrained(path)` reads it
+        back."""
         return self.g.save_pretrained(path)
 
     def inpaint_batch(self, masked:torch.Tensor, # `(N, 3, S, S)` in [0, 1], hole pixels zeroed
                       masks:torch.Tensor, # `(N, 1, S, S)`, 1 = hole
                      ) -> torch.Tensor:
         "Composites `(N, 3, S, S)`: the model's fill in the holes, every other pixel exactly as in `masked`."
-        masked, masks = _check_batch(masked, masks, self.size)
+        masked, masks = check_batch(masked, masks, self.size)
         return complete_in_batches(self.g, masked, masks, dtype=self.dtype)
 
-    def remove(self, image, mask, # photo (path, PIL image, array); mask (same kinds, non-zero = remove) or box (x0, y0, x1, y1)
+    def remove(
+               # photo (path, PIL image, array); mask (same kinds, non-zero = remove) or box (x0, y0, x1, y1)
+               self, image, mask,
                blend:str|None=None, # None, or `poisson` for cv2.seamlessClone
-               dilate:int=2) -> Image.Image: # grow the mask by this many pixels
-        "Remove what `mask` covers from `image`: a PIL image of the same size and mode, carrying the photo's metadata for `save_photo`."
+               dilate:int=2, # grow the mask by this many pixels
+              ) -> Image.Image:
+        """Remove what `mask` covers from `image`: a PIL image of the same size and mode, carrying the photo's metadata
+        for `save_photo`."""
         img = open_image(image)
         user = read_mask(mask, img.size)
-        if not user.any(): warnings.warn("the mask is empty: the image is returned unchanged"); return img.copy()
+        if not user.any():
+            warnings.warn("the mask is empty: the image is returned unchanged")
+            return img.copy()
         if user.all(): raise RemovalError("the mask covers the whole image: there is nothing left to fill it from")
         if blend not in (None, "poisson"): raise RemovalError(f"unknown blend {blend!r}; use poisson or none")
-        if isinstance(dilate, bool) or not isinstance(dilate, (int, np.integer)) or dilate < 0: raise RemovalError(f"dilate must be a whole number of pixels, 0 or more; got {dilate!r}")
+        if isinstance(dilate, bool) or not isinstance(dilate, (int, np.integer)) or dilate < 0:
+            raise RemovalError(f"dilate must be a whole number of pixels, 0 or more; got {dilate!r}")
         hole = grow_mask(user, dilate)
-        if hole.all(): raise RemovalError(f"the mask grown by {dilate} pixels covers the whole image: there is nothing left to fill it from; use a smaller dilate")
+        if hole.all():
+            raise RemovalError(
+                f"the mask grown by {dilate} pixels covers the whole image: there is nothing left to fill it from; use"
+                " a smaller dilate"
+            )
         rgb = np.asarray(to_rgb(img))
-        filled, (y, x) = _paste(rgb, _pieces(self, rgb, hole), _soft_weights(user, hole), blend)
+        filled, (y, x) = paste_fills(rgb, _pieces(self, rgb, hole), soft_weights(user, hole), blend)
         return paste_pixels(img, filled, hole[y:y + filled.shape[0], x:x + filled.shape[1]], (y, x))
 
     def __call__(self, image, mask, blend:str|None=None, dilate:int=2) -> Image.Image:
@@ -117,50 +127,18 @@ def _crop(arr, x0, y0, side):
 
 def _fill_windows(inp, rgb, hole, wins):
     "The model's fill of each square window, scaled to the model's size and back: float HxWx3 in [0, 1]."
-    s = inp.size; batch, masks = [], []
+    s = inp.size
+    batch, masks = [], []
     for x0, y0, side, _ in wins:
         im = cv2.resize(_crop(rgb, x0, y0, side), (s, s), interpolation=cv2.INTER_AREA) / 255
         m = cv2.resize(_crop(hole, x0, y0, side).astype(np.float32), (s, s), interpolation=cv2.INTER_AREA) > 0
-        batch.append(im * ~m[..., None]); masks.append(m)
+        batch.append(im * ~m[..., None])
+        masks.append(m)
     t = lambda a: torch.from_numpy(np.stack(a)).float()
     out = inp.inpaint_batch(t(batch).permute(0, 3, 1, 2), t(masks)[:, None]).permute(0, 2, 3, 1).numpy()
-    return [cv2.resize(o, (side, side), interpolation=cv2.INTER_CUBIC).clip(0, 1) for o, (_, _, side, _) in zip(out, wins)]
-
-# %% ../nbs/13_removal.ipynb #73b73d09
-def _poisson(f, dst, own):
-    "`f` Poisson-blended into `dst` (float HxWx3) over the `own` hole, with cv2.seamlessClone."
-    # OpenCV erodes the clone mask by 3 pixels and takes the destination's gradients there: grow it by 4 first,
-    # or the edges of the object being removed leak back into the blend
-    sub = (dst * 255).round().astype(np.uint8); m = cv2.dilate((own * 255).astype(np.uint8), np.ones((9, 9), np.uint8))
-    if not m.any() or min(sub.shape[:2]) <= 2: return f
-    m[[0, -1], :] = 0; m[:, [0, -1]] = 0  # seamlessClone needs the mask off the border
-    by, bx = np.nonzero(m); c = (int((bx.min() + bx.max() + 1) // 2), int((by.min() + by.max() + 1) // 2))
-    return cv2.seamlessClone((f * 255).round().astype(np.uint8), sub, m, c, cv2.NORMAL_CLONE).astype(np.float32) / 255
-
-def _paste(rgb, pieces, soft, blend) -> tuple:
-    "Float copy of the part of `rgb` (uint8) the pieces' windows cover, with each piece `(fill, (x0, y0, w, h), own)` written where its `own` hole has positive `soft` weight; and that part's corner `(y, x)`."
-    H, W = rgb.shape[:2]
-    spans = [(max(0, y0), max(0, x0), min(H, y0 + h), min(W, x0 + w)) for _, (x0, y0, w, h), _ in pieces]  # each window, inside the image
-    Y, X = min(s[0] for s in spans), min(s[1] for s in spans)
-    acc = rgb[Y:max(s[2] for s in spans), X:max(s[3] for s in spans)].astype(np.float32) / 255
-    for (f, (x0, y0, _, _), own), (a0, b0, a1, b1) in zip(pieces, spans):
-        f, own, here = f[a0 - y0:a1 - y0, b0 - x0:b1 - x0], own[a0 - y0:a1 - y0, b0 - x0:b1 - x0], acc[a0 - Y:a1 - Y, b0 - X:b1 - X]
-        if blend == "poisson": f = _poisson(f, here, own)
-        if not own.any(): continue
-        b = mask_box(own); dst = here[b]  # a view: only the hole's box is written
-        a = (soft[a0:a1, b0:b1][b] * own[b])[..., None]
-        dst[...] = np.where(a > 0, a * f[b] + (1 - a) * dst, dst)
-    return acc, (Y, X)
-
-# %% ../nbs/13_removal.ipynb #a842513a
-def _soft_weights(user:np.ndarray, dilated:np.ndarray) -> np.ndarray:
-    "1 in the user's hole, fading to 0 across the dilation band, 0 outside `dilated`."
-    if dilated.sum() == user.sum(): return user.astype(np.float32)
-    box, out = mask_box(dilated), np.zeros(user.shape, np.float32)  # the user's hole lies inside the grown one's box
-    d = cv2.distanceTransform((~user[box]).astype(np.uint8), cv2.DIST_L2, 3)  # distance from the user's hole
-    band = max(1.0, float(d[dilated[box]].max()))
-    out[box] = np.where(dilated[box], np.clip(1 - d / (band + 1), 0, 1), 0)
-    return out
+    return [
+        cv2.resize(o, (side, side), interpolation=cv2.INTER_CUBIC).clip(0, 1) for o, (_, _, side, _) in zip(out, wins)
+    ]
 
 # %% ../nbs/13_removal.ipynb #4e95fc90
 MAX_SIDE = 1024 # the largest window side the network works on: bounds time and memory on big photos
@@ -168,17 +146,24 @@ GROUP_GAP = 32 # holes closer than this many pixels share one window
 
 def _groups(hole:np.ndarray, gap:int=GROUP_GAP) -> tuple:
     "Label image of hole groups (holes closer than `gap` pixels share a label) and each group's box `(x, y, w, h)`."
-    box, labels = mask_box(hole, gap), np.zeros(hole.shape, np.int32)  # grouping looks no further than `gap` from a hole
-    near = cv2.dilate(hole[box].astype(np.uint8), np.ones((gap, gap), np.uint8)) if gap > 1 else hole[box].astype(np.uint8)
+    # grouping looks no further than `gap` from a hole
+    box, labels = mask_box(hole, gap), np.zeros(hole.shape, np.int32)
+    near = (
+        cv2.dilate(hole[box].astype(np.uint8), np.ones((gap, gap), np.uint8)) if gap > 1 else hole[box].astype(np.uint8)
+    )
     n, labels[box], stats, _ = cv2.connectedComponentsWithStats(near, connectivity=8)
     return labels, [(int(x) + box[1].start, int(y) + box[0].start, int(w), int(h)) for x, y, w, h in stats[1:, :4]]
 
 def _native_windows(hole:np.ndarray, min_margin:int=16) -> tuple:
-    "Group labels, and `(rect, label)` per group: its holes' box grown by twice their depth (at least `min_margin`), inside the image."
-    labels, boxes = _groups(hole); H, W = hole.shape; out = []
+    """Group labels, and `(rect, label)` per group: its holes' box grown by twice their depth (at least `min_margin`),
+    inside the image."""
+    labels, boxes = _groups(hole)
+    H, W = hole.shape
+    out = []
     for i, (x, y, w, h) in enumerate(boxes, 1):
         own = (labels[y:y + h, x:x + w] == i) & hole[y:y + h, x:x + w]
-        ys, xs = np.nonzero(own); m = int(max(min_margin, 2 * _depth(own)))
+        ys, xs = np.nonzero(own)
+        m = int(max(min_margin, 2 * _depth(own)))
         x0, y0 = max(0, x + xs.min() - m), max(0, y + ys.min() - m)
         x1, y1 = min(W, x + xs.max() + 1 + m), min(H, y + ys.max() + 1 + m)
         out.append(((int(x0), int(y0), int(x1 - x0), int(y1 - y0)), i))
@@ -186,10 +171,12 @@ def _native_windows(hole:np.ndarray, min_margin:int=16) -> tuple:
 
 def _depth(hole:np.ndarray) -> float:
     "How far (pixels) the hole pixel furthest from any known pixel lies from one."
-    return float(cv2.distanceTransform(np.pad(hole, 1).astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE).max()) if hole.any() else 0.0
+    return (float(cv2.distanceTransform(np.pad(hole, 1).astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE).max())
+            if hole.any() else 0.0)
 
 def _scales(depth:float, side:int, reach:float=REACH) -> list:
-    "Working scales, coarsest first: the finest is 1 (or what `MAX_SIDE` allows); each coarser one halves, until the hole fits `reach`."
+    """Working scales, coarsest first: the finest is 1 (or what `MAX_SIDE` allows); each coarser one halves, until the
+    hole fits `reach`."""
     s = [min(1.0, MAX_SIDE / side)]
     while depth * s[0] > reach and side * s[0] > 32: s.insert(0, s[0] / 2)
     return s
@@ -197,11 +184,13 @@ def _scales(depth:float, side:int, reach:float=REACH) -> list:
 # %% ../nbs/13_removal.ipynb #d0faeaae
 @torch.no_grad()
 def _run(g, x:torch.Tensor, m:torch.Tensor, base=None, dtype=None) -> torch.Tensor:
-    "Composite of `g`'s fill of photo `x` with holes `m` at any size (padded to a multiple of 4), refining `base` if given."
+    """Composite of `g`'s fill of photo `x` with holes `m` at any size (padded to a multiple of 4), refining `base` if
+    given."""
     H, W = x.shape[-2:]
     masked, dev = mask_images(x, m), next(g.parameters()).device
     with eval_mode(g), torch.autocast(dev.type, dtype or torch.float32, enabled=dtype is not None):
-        y = complete(g, pad_for_network(masked).to(dev), pad_for_network(m).to(dev), base=None if base is None else pad_for_network(base).to(dev))
+        y = complete(g, pad_for_network(masked).to(dev), pad_for_network(m).to(dev),
+                     base=None if base is None else pad_for_network(base).to(dev))
     return composite(y[..., :H, :W].cpu(), masked, m)
 
 def _inpaint_window(g, rgb:np.ndarray, hole:np.ndarray, rect:tuple, # generator; photo, holes; window `(x0, y0, w, h)`
@@ -209,34 +198,46 @@ def _inpaint_window(g, rgb:np.ndarray, hole:np.ndarray, rect:tuple, # generator;
                  reach:float=REACH, # the deepest hole the model fills in one pass, pixels
                  dtype=None, # autocast dtype of the network (None: float32)
                  coarsest:float=1.0, # fill at this scale if it is coarser than the reach asks for
-                 adapt:int=0) -> tuple: # steps of `adapt_to_photo` before a fill made coarser than the photo
-    "`g`'s fill of window `rect` of `rgb` at the photo's own resolution, coarse to fine: float `(h, w, 3)` in [0, 1], and the scale it was made at."
+                 adapt:int=0, # steps of `adapt_to_photo` before a fill made coarser than the photo
+                   ) -> tuple:
+    """`g`'s fill of window `rect` of `rgb` at the photo's own resolution, coarse to fine: float `(h, w, 3)` in [0, 1],
+    and the scale it was made at."""
     x0, y0, w, h = rect
     x = torch.from_numpy(rgb[y0:y0 + h, x0:x0 + w].copy()).permute(2, 0, 1)[None].float() / 255
     m = torch.from_numpy(hole[y0:y0 + h, x0:x0 + w])[None, None].float()
     out = None
     scales = _scales(_depth(hole[y0:y0 + h, x0:x0 + w]), max(w, h), reach)
-    for s in (scales if refine else [scales[0] if scales[0] >= 1 else min(scales[0], coarsest)]):  # a hole within reach: the photo's own scale
+    # a hole within reach: the photo's own scale
+    for s in (scales if refine else [scales[0] if scales[0] >= 1 else min(scales[0], coarsest)]):
         size = (max(4, round(h * s)), max(4, round(w * s)))
-        xs, ms = (x, m) if size == (h, w) else (F.interpolate(x, size, mode="area"), (F.interpolate(m, size, mode="area") > 0).float())
+        xs, ms = ((x, m) if size == (h, w)
+                  else (F.interpolate(x, size, mode="area"), (F.interpolate(m, size, mode="area") > 0).float()))
         base = None if out is None else F.interpolate(out, size, mode="bicubic", align_corners=False).clamp(0, 1)
-        if adapt and out is None and s < 1: g = adapt_to_photo(g, xs, ms, adapt)  # the first scale's fill: the coarse picture
+        if adapt and out is None and s < 1:
+            g = adapt_to_photo(g, xs, ms, adapt)  # the first scale's fill: the coarse picture
         out = _run(g, xs, ms, base, dtype)
     if out.shape[-2:] != (h, w): out = F.interpolate(out, (h, w), mode="bicubic", align_corners=False).clamp(0, 1)
     return out[0].permute(1, 2, 0).numpy(), s
 
 # %% ../nbs/13_removal.ipynb #fc18afc9
 def _pieces(inp:Inpainter, rgb:np.ndarray, hole:np.ndarray) -> list:
-    "`(fill, window, own hole)` for each window: at the photo's own resolution if the model can, else in windows of its size; detail from the photo where the fill was made coarser."
-    detailed = lambda photo, h, f, scale: with_photo_detail(photo.astype(np.float32) / 255, h, f) if inp.photo_detail and scale < 1 else f
+    """`(fill, window, own hole)` for each window: at the photo's own resolution if the model can, else in windows of
+    its size; detail from the photo where the fill was made coarser."""
+    detailed = lambda photo, h, f, scale: (
+        with_photo_detail(photo.astype(np.float32) / 255, h, f) if inp.photo_detail and scale < 1 else f
+    )
     if inp.g.any_size:
         labels, wins, out = *_native_windows(hole), []
         for r, i in wins:
             crop = lambda a: a[r[1]:r[1] + r[3], r[0]:r[0] + r[2]]
-            # the network's fill is only kept in the bands coarser than the matching scale, so it need not be finer than that
+            # the network's fill is only kept in the bands coarser than the matching scale, so it need not be finer than
+            # that
             coarsest = match_scale(int(crop(hole).sum())) if inp.photo_detail else 1.0
             f, scale = _inpaint_window(inp.g, rgb, hole, r, inp.refine, inp.reach, inp.dtype, coarsest, inp.adapt_steps)
-            out.append((detailed(crop(rgb), crop(hole), f, 1.0 if inp.refine else scale), r, crop(hole) & (crop(labels) == i)))
+            out.append(
+                (detailed(crop(rgb), crop(hole), f, 1.0 if inp.refine else scale), r, crop(hole) & (crop(labels) == i))
+            )
         return out
     wins = _windows(hole, inp.size)
-    return [(detailed(_crop(rgb, *r[:3]), _crop(hole, *r[:3]), f, inp.size / r[2]), r, _crop(hole, *r[:3])) for f, r in zip(_fill_windows(inp, rgb, hole, wins), wins)]
+    return [(detailed(_crop(rgb, *r[:3]), _crop(hole, *r[:3]), f, inp.size / r[2]), r, _crop(hole, *r[:3]))
+            for f, r in zip(_fill_windows(inp, rgb, hole, wins), wins)]
