@@ -37,7 +37,7 @@ setuptools.setup(
     url = cfg['git_url'],
     packages = setuptools.find_packages(include=[cfg['lib_path'], cfg['lib_path'] + '.*']),
     # the shipped pretrained generator (safetensors + JSON card) travels inside the wheel
-    package_data = {cfg['lib_path']: ['weights/*.safetensors', 'weights/*.json', 'results/*.json', 'results/*.jsonl', 'app.ipynb']},
+    package_data = {cfg['lib_path']: ['weights/*.safetensors', 'weights/*.json', 'results/*.json', 'results/*.jsonl', 'results/*.png', 'app.ipynb']},
     include_package_data = True,
     install_requires = requirements,
     extras_require = extras,

@@ -107,6 +107,7 @@ def visible(c) -> bool:
 
 def table_width(md:str) -> int:
     "Characters the widest row of unbreakable words needs, summed over a pipe table's columns, with padding."
+    md = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", md)  # a link shows its text only
     rows = [[cell.strip() for cell in l.strip().strip("|").split("|")] for l in md.splitlines() if l.strip().startswith("|")]
     rows = [r for r in rows if not all(set(x) <= set("-: ") for x in r)]
     if not rows: return 0

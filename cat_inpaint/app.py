@@ -66,7 +66,9 @@ class MaskPainter:
         lo, hi = (lambda v: max(math.floor(v / self.scale), 0)), (lambda v: max(math.ceil((v + 1) / self.scale), 0))
         self.mask[lo(y0):hi(y1), lo(x0):hi(x1)] = 1  # slices stop at the photo's edge
 
-    def clear(self): self.mask[:] = 0
+    def clear(self):
+        "Unpaint everything."
+        self.mask[:] = 0
 
     def preview(self, img:Image.Image) -> Image.Image:
         "`img` at the preview's size (a small photo enlarged by whole pixels, so its pixels stay sharp squares)."
@@ -86,19 +88,24 @@ class MaskPainter:
 class Host:
     """Jupyter, JupyterLab or Voilà: the page's own photo picker (`page_helper`), and downloads handed to the page from
     memory."""
-    def enable_widgets(self): pass
+    def enable_widgets(self):
+        "Make the page able to show the app's widgets (nothing to do in Jupyter, JupyterLab or Voilà)."
     def upload_widget(self, load, page): # `load(data, name)` is called with each photo; `page`, the app's `page_helper`
         """The widget that picks a photo: here the page helper itself, which reads the file in the browser and refuses
         one that is too large."""
         return page
-    def download(self, saver, name:str, data:bytes, mime:str): saver.save(name, data, mime)
+    def download(self, saver, name:str, data:bytes, mime:str):
+        "Hand the file `name` (its bytes and type) to the page, which saves it where the browser saves downloads."
+        saver.save(name, data, mime)
 
 class ColabHost(Host):
     "Colab: its custom widget manager, its own upload dialog (any size) and its download."
     def enable_widgets(self):
+        "Turn on Colab's custom widget manager, which ipycanvas needs."
         from google.colab import output
         output.enable_custom_widget_manager()  # ipycanvas is a custom widget
     def upload_widget(self, load, page):
+        "Colab's own upload dialog behind a button: it takes photos of any size."
         import ipywidgets as W
         page.picker = False  # Colab's own dialog instead (no size limit there)
         button = W.Button(description="Upload photo")
@@ -110,6 +117,7 @@ class ColabHost(Host):
         button.on_click(pick)
         return button
     def download(self, saver, name:str, data:bytes, mime:str):
+        "Colab's own download of the file `name`."
         from google.colab import files
         path = Path(tempfile.mkdtemp())/name
         path.write_bytes(data)
@@ -346,7 +354,9 @@ class RemovalApp:
         self.ui.add_class("cat-inpaint-app")
 
     @property
-    def removals(self) -> int: return len(self.steps)
+    def removals(self) -> int:
+        "How many removals the photo has had (undone ones not counted)."
+        return len(self.steps)
 
     def load(self, data:bytes|str|Path|None, # file contents, or a path to a photo
              name:str|None=None, # the file's name (a download is called after it)

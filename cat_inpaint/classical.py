@@ -17,6 +17,7 @@ __all__ = ['inpaint_telea', 'inpaint_ns', 'inpaint_biharmonic', 'CLASSICAL', 'PH
 def _per_image(fn):
     "Wrap `fn(image HxWx3 float, hole HxW bool) -> HxWx3` into a batch inpainter returning composites."
     def inpaint(masked:torch.Tensor, masks:torch.Tensor) -> torch.Tensor:
+        "Composites `(N, 3, H, W)`: each image's holes filled by the classical method, one image at a time."
         ims, holes = masked.permute(0, 2, 3, 1).cpu().numpy(), masks[:, 0].cpu().numpy() > 0.5
         out = np.stack([fn(im, h) if h.any() else im for im, h in zip(ims, holes)])
         return composite(torch.from_numpy(out).permute(0, 3, 1, 2).float(), masked, masks)

@@ -44,6 +44,7 @@ class OneLineParser(argparse.ArgumentParser):
     """An `ArgumentParser` whose errors are one line and exit status 2, without the usage dump (argparse's documented
     hook: `error`)."""
     def error(self, message):
+        "Print `message` as one line naming the script, and exit with status 2."
         print(f"{self.prog}: error: {message}", file=sys.stderr)
         sys.exit(2)
 

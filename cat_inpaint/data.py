@@ -289,7 +289,9 @@ class CatDataset(Dataset):
         self.mask, self.transform, self.bad = mask, transform or report_transform(mask.shape[-1]), set()
     def __len__(self): return len(self.ds)
     @property
-    def skipped(self): return len(self.bad)
+    def skipped(self):
+        "How many photos could not be read."
+        return len(self.bad)
     def __getitem__(self, i):
         for j in (k % len(self) for k in range(i, i + len(self))):  # an undecodable image: count it, use the next
             img = decode_image(self.ds[j]["image"])
@@ -358,13 +360,17 @@ class SplitCache:
     copy."""
     def __init__(self, size:int=2): self.size, self.items = size, {} # how many splits to keep
     def get(self, key) -> torch.Tensor|None:
+        "A copy of the split kept under `key`, or None."
         if key not in self.items: return None
         self.items[key] = self.items.pop(key)  # now the most recent
         return self.items[key].clone()  # a copy: one caller's in-place change never reaches another
     def put(self, key, imgs:torch.Tensor):
+        "Keep `imgs` under `key`, forgetting the least recently used split beyond `size`."
         self.items[key] = imgs
         while len(self.items) > self.size: self.items.pop(next(iter(self.items)))
-    def clear(self): self.items.clear()
+    def clear(self):
+        "Forget every split."
+        self.items.clear()
 
 _MEMORY = SplitCache() # what `cached_split` decoded in this process
 

@@ -30,6 +30,7 @@ class Discriminator(Configured, nn.Module):
         self.head = nn.Sequential(nn.Linear(512, 512), nn.ReLU(), nn.Linear(512, 512), nn.ReLU(), nn.Linear(512, 256),
                                   nn.ReLU(), nn.Linear(256, 10), nn.ReLU(), nn.Linear(10, 1), nn.Sigmoid())
     def forward(self, x, masks=None):
+        "The probability that each image of `x` is a real photo, `(N, 1)`."
         return self.head(self.features(x))  # it judges the whole image; `masks` only for a common signature
     def features_and_score(self, x, masks=None) -> tuple:
         "`(probability, [the four blocks' feature maps])`: the verdict and what it rests on (for feature matching)."
@@ -84,7 +85,9 @@ class GlobalLocalDiscriminator(Configured, nn.Module):
             self.local_blocks, hole_crops(x, masks, self.crop)
         )
         return self.head(torch.cat([g, l], 1)), gmaps + lmaps
-    def forward(self, x, masks): return self.head(torch.cat([self.global_blocks(x), self.local(x, masks)], 1))
+    def forward(self, x, masks):
+        "The probability that each image is real, judged on the whole image and on the crop around its hole, `(N, 1)`."
+        return self.head(torch.cat([self.global_blocks(x), self.local(x, masks)], 1))
 
 # %% ../nbs/06_discriminator.ipynb #6037fbeb
 class PatchDiscriminator(Configured, nn.Module):
@@ -102,7 +105,9 @@ class PatchDiscriminator(Configured, nn.Module):
             sn(nn.Conv2d(2 * w, 4 * w, 4, 2, 1)), nn.LeakyReLU(0.2, True),
             sn(nn.Conv2d(4 * w, 4 * w, 3, 1, 1)), nn.LeakyReLU(0.2, True),
             sn(nn.Conv2d(4 * w, 1, 3, 1, 1)))
-    def forward(self, x, masks): return self.layers(torch.cat([x, masks], 1))
+    def forward(self, x, masks):
+        "A realness score per patch, `(N, 1, h, w)`."
+        return self.layers(torch.cat([x, masks], 1))
 
 # %% ../nbs/06_discriminator.ipynb #8d9250b7
 class DetailDiscriminator(PatchDiscriminator):
@@ -114,7 +119,9 @@ class DetailDiscriminator(PatchDiscriminator):
                 ):
         super().__init__(**kwargs)
         self.sigma = sigma
-    def forward(self, x, masks): return super().forward(detail(x, self.sigma), masks)
+    def forward(self, x, masks):
+        "Patch scores of the images' fine detail only."
+        return super().forward(detail(x, self.sigma), masks)
 
 # %% ../nbs/06_discriminator.ipynb #bc6e3857
 DISCRIMINATORS = {c.kind: c for c in (Discriminator, PatchDiscriminator, DetailDiscriminator, GlobalLocalDiscriminator)}

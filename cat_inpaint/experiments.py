@@ -152,10 +152,10 @@ def report_runs(
         ),
     }
     gens = {k: generator_from_checkpoint(v) for k, v in runs.items()}
-    grids = {"test": ["bce"], "criteria": ["bce_10", "l1", "l2", "huber"],
-             "next": ["bce_10"] + [k for k in runs if k.startswith("next_")],}
+    nexts = [k for k in runs if k.startswith("next_")]
+    grids = {"test": ["bce"], "criteria": ["bce_10", "l1", "l2", "huber"], "next": ["bce_10"] + nexts}
     for name, keys in grids.items():
-        if all(k in gens for k in keys):
+        if all(k in gens for k in keys) and (name != "next" or nexts):  # the next steps' grid only with one
             Image.fromarray(grid_image(_fills({k: gens[k] for k in keys}, test_images))).save(
                 out.parent / f"report-grid-{name}.png", optimize=True
             )

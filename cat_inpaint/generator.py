@@ -39,6 +39,7 @@ class GeneratorBase(Configured, nn.Module):
     info:ModelInfo = ModelInfo() # set by whoever trains or loads it
     card = MappingProxyType({}) # a shipped model's card (JSON): data, training, test scores
     def forward(self, masked:torch.Tensor, masks:torch.Tensor, base:torch.Tensor|None=None) -> torch.Tensor:
+        "The network's output for `masked` images with holes `masks` (a subclass defines it); `complete` composites it."
         raise NotImplementedError
 
     @torch.no_grad()
@@ -100,6 +101,7 @@ class Generator(GeneratorBase):
                                     *_conv_relu_bn(64, 64, transpose=True), *_conv_relu_bn(64, 64),
                                     nn.Conv2d(64, im_channels, 3, 1, 1), nn.Sigmoid())
     def forward(self, masked, masks, base=None):
+        "The report's generator's output, `(N, im_channels, 64, 64)` in [0, 1]."
         if base is not None:
             raise ValueError("the report's generator takes no first guess (`base`); it fills 64x64 images in one pass")
         return self.layers(torch.cat([masked, masks], 1))  # the mask is the fourth input channel
@@ -143,7 +145,9 @@ class DilatedBlock(nn.Module):
     def __init__(self, ch:int, dilation:int): # channels, dilation
         super().__init__()
         self.conv = _conv(ch, ch, d=dilation)
-    def forward(self, x): return x + self.conv(x)
+    def forward(self, x):
+        "`x` plus its dilated convolution."
+        return x + self.conv(x)
 
 # %% ../nbs/05_generator.ipynb #35420d8e
 class UNetGenerator(GeneratorBase):
@@ -178,6 +182,7 @@ class UNetGenerator(GeneratorBase):
     def forward(self, masked, masks, # `(N, c, H, W)` with holes zeroed; `(N, 1, H, W)`, 1 = hole
                 base=None, # optional first guess for the holes, replacing the `prefill` (e.g. a coarser scale's fill)
                ):
+        "The first guess (`base`, or the `prefill`) corrected by the network, `(N, c, H, W)`."
         if base is not None: base = torch.where(masks.bool(), base, masked)
         elif self.prefill: base = FILLS[self.prefill](masked, masks)
         # 2x2 blocks folded into channels
@@ -227,9 +232,9 @@ class TwoBandGenerator(GeneratorBase):
         return (
             y + self.low(masked.flip(-1), masks.flip(-1), base=None if base is None else base.flip(-1)).flip(-1)
         ) / 2
-    def forward(
-                # `base`: optional first guess for the holes (e.g. a coarser scale's fill)
-                self, masked, masks, base=None):
+    def forward(self, masked, masks,
+                base=None): # optional first guess for the holes (e.g. a coarser scale's fill)
+        "`low`'s fill below the split and `high`'s fine detail above it, `(N, c, H, W)`."
         if base is None and getattr(self.low, "prefill", None):
             base = FILLS[self.low.prefill](masked, masks)  # once, for both
         a, b = composite(self._low(masked, masks, base), masked, masks), composite(
