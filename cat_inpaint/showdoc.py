@@ -28,6 +28,10 @@ class Signature(DocmentText):
         except (TypeError, ValueError): written = None
         if written is not None and written.annotation is inspect.Parameter.empty:
             p = {k: v for k, v in p.items() if k != "anno"}  # not the default's type
+        d = p.get("default")
+        classes = isinstance(d, type) and d is not inspect.Parameter.empty
+        if classes or (isinstance(d, tuple) and d and all(isinstance(x, type) for x in d)):
+            p = p | {"default": _Named(d)}  # `nn.Conv2d`, not `<class 'torch.nn.modules.conv.Conv2d'>`
         if p.get("default") is dataclasses._HAS_DEFAULT_FACTORY and dataclasses.is_dataclass(self.obj):
             made = {f.name: f.default_factory for f in dataclasses.fields(self.obj)}.get(nm)
             if made is not None: p = p | {"default": made()}  # `generator_args:dict={}`, not `<factory>`
@@ -43,9 +47,19 @@ class Signature(DocmentText):
 
     def __str__(self):
         s = wrap_comments(super().__str__())
-        return "class " + s[len("def "):] if inspect.isclass(self.obj) and s.startswith("def ") else s
+        if not inspect.isclass(self.obj): return s
+        s = re.sub(r"\)\s*->\s*None:", "):", s)  # a class is called for its instance, not for None
+        if re.fullmatch(r"def \w+\(\s*\*args(:Any)?, \*\*kwargs(:Any)?\s*\):", s.strip()): return f"class {self.obj.__name__}:"
+        return "class " + s[len("def "):] if s.startswith("def ") else s
 
 COLUMN = 96 # characters a signature line may take: a page's code column holds about 100
+
+class _Named:
+    "A default that is a class (or a tuple of classes), shown by the class's name."
+    def __init__(self, d): self.d = d
+    def __repr__(self):
+        name = lambda c: f"nn.{c.__name__}" if c.__module__.startswith("torch.nn") else c.__name__
+        return f"({', '.join(map(name, self.d))})" if isinstance(self.d, tuple) else name(self.d)
 
 def wrap_comments(sig:str, width:int=COLUMN) -> str:
     "Each signature line longer than `width` with its comment wrapped onto lines of its own, under the first."
