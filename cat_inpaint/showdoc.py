@@ -49,7 +49,8 @@ class Signature(DocmentText):
         s = wrap_comments(super().__str__())
         if not inspect.isclass(self.obj): return s
         s = re.sub(r"\)\s*->\s*None:", "):", s)  # a class is called for its instance, not for None
-        if re.fullmatch(r"def \w+\(\s*\*args(:Any)?, \*\*kwargs(:Any)?\s*\):", s.strip()): return f"class {self.obj.__name__}:"
+        bare = r"def \w+\(\s*\*args(:Any)?, \*\*kwargs(:Any)?\s*\):"  # no signature of its own
+        if re.fullmatch(bare, s.strip()): return f"class {self.obj.__name__}:"
         return "class " + s[len("def "):] if s.startswith("def ") else s
 
 COLUMN = 96 # characters a signature line may take: a page's code column holds about 100

@@ -83,16 +83,15 @@ PACKAGE = Path(__file__).parents[1] / "cat_inpaint"
 
 def test_package_lines():
     """Every line of the package is at most 120 characters, and at most 20 statements in all are joined with `;`.
-    Exempt: what nbdev writes itself, `_modidx.py` and each module's `__all__` (nbdev wraps those at its own width)."""
+    Exempt: what nbdev writes itself, `_modidx.py` and the first line of each module's `__all__`."""
     import tokenize
     long, joined = [], 0
     for py in sorted(PACKAGE.glob("*.py")):
         if py.name == "_modidx.py": continue
-        in_all = False
         for i, line in enumerate(py.read_text(encoding="utf-8").splitlines(), 1):
-            in_all = line.startswith("__all__ = [") or (in_all and not lines_end)
-            lines_end = line.rstrip().endswith("]")
-            if len(line) > 120 and not in_all: long.append(f"{py.name}:{i} ({len(line)})")
+            # nbdev wraps `__all__` at 120 and then prefixes its first line with `__all__ = `: up to 130, not ours to set
+            limit = 130 if line.startswith("__all__ = [") else 120
+            if len(line) > limit: long.append(f"{py.name}:{i} ({len(line)})")
         with open(py, "rb") as f: joined += sum(t.type == tokenize.OP and t.string == ";" for t in tokenize.tokenize(f.readline))
     assert not long, f"{len(long)} lines over 120 characters: {', '.join(long[:10])}"
     assert joined <= 20, f"{joined} statements joined with ';' (at most 20)"
