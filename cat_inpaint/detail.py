@@ -11,13 +11,18 @@ from .fills import smooth_fill
 from .photos import mask_box, to_uint8
 
 # %% auto #0
-__all__ = ['MATCH_CELLS', 'OFFSETS', 'SMOOTHNESS', 'FINE_SIGMA', 'match_scale', 'blur', 'with_photo_detail']
+__all__ = ['MATCH_CELLS', 'OFFSETS', 'SMOOTHNESS', 'SEAM_SHARE', 'SEAM_PRICE', 'FEATHER', 'JPEG_BLOCK', 'FINE_SIGMA',
+           'match_scale', 'blur', 'with_photo_detail']
 
 # %% ../nbs/12a_detail.ipynb #74544e1f
 # hole cells at the matching scale: bounds the search (the scale halves until the hole has at most this many)
 MATCH_CELLS = 3000
 OFFSETS = 48 # candidate displacements of the copied detail
 SMOOTHNESS = 2.0 # the MRF's price of a change of displacement between neighbouring cells, in median match costs
+SEAM_SHARE = 0.25 # the share of `SMOOTHNESS` paid for any change; the rest is priced by how much the copies differ
+SEAM_PRICE = 4.0 # the price of a seam between copies, per unit of their difference's variance, in median match costs
+FEATHER = 0.25 # the cross-fade between neighbouring copies: this share of a cell on each side of their border
+JPEG_BLOCK = 8 # displacements of cells this large are multiples of it: a JPEG's block edges stay on its own grid
 FINE_SIGMA = 1.5 # the blur that separates the finest band (never amplified), pixels
 
 def match_scale(hole_pixels:int) -> float:
@@ -66,28 +71,47 @@ def _nearest(pf:torch.Tensor, tgt:torch.Tensor, src:torch.Tensor, chunk:int=512)
     S2 = (S ** 2).sum(1)
     return torch.cat([src[(S2[None] - 2 * pf[tgt[i:i + chunk]] @ S.T).argmin(1)] for i in range(0, len(tgt), chunk)])
 
-def _potts(fit:torch.Tensor, active:torch.Tensor, label:torch.Tensor, price:float, sweeps:int) -> torch.Tensor:
-    """Labels `(h, w)` that lower `fit` `(k, h, w)` plus `price` per pair of `active` 4-neighbours that differ: iterated
-    conditional modes from `label`."""
+# each cell's neighbour on the left, right, above and below, for a `(..., h, w)` map; `fill` off the map
+_NEIGHBOURS = (lambda t, fill: F.pad(t, (1, 0, 0, 0), value=fill)[..., :, :-1],
+               lambda t, fill: F.pad(t, (0, 1, 0, 0), value=fill)[..., :, 1:],
+               lambda t, fill: F.pad(t, (0, 0, 1, 0), value=fill)[..., :-1, :],
+               lambda t, fill: F.pad(t, (0, 0, 0, 1), value=fill)[..., 1:, :])
+
+def _at_labels(copies:torch.Tensor, label:torch.Tensor) -> torch.Tensor:
+    "`copies` `(k, D, h, w)` at each cell's `label` `(h, w)` (negative: the first): `(D, h, w)`."
+    return copies.gather(0, label.clamp(min=0)[None, None].expand(1, *copies.shape[1:]))[0]
+
+def _potts(fit:torch.Tensor, active:torch.Tensor, label:torch.Tensor, # `(k, h, w)` costs; `(h, w)` cells; start
+           price:float, sweeps:int, # the price of any change of label between neighbours; rounds
+           copies:torch.Tensor|None=None, seam:float=0.0, # `(k, D, h, w)`: what each label copies to each cell
+          ) -> torch.Tensor:
+    """Labels `(h, w)` that lower `fit` plus, per pair of `active` 4-neighbours that differ, `price` and `seam` times
+    how much their two copies differ on both cells (Kwatra et al.'s seam cost): iterated conditional modes."""
     k, h, w = fit.shape
     parity = (torch.arange(h)[:, None] + torch.arange(w)) % 2
     others = torch.arange(k)[:, None, None]
     for i in range(sweeps):  # half the cells at a time, so that neighbours never change together
         seen = torch.where(active, label, -1)
         cost = fit.clone()
-        for shifted in (F.pad(seen, (1, 0, 0, 0), value=-1)[:, :-1], F.pad(seen, (0, 1, 0, 0), value=-1)[:, 1:],
-                        # each cell's four neighbours
-                        F.pad(seen, (0, 0, 1, 0), value=-1)[:-1], F.pad(seen, (0, 0, 0, 1), value=-1)[1:]):
-            cost += price * ((shifted >= 0) & (shifted != others)).float()
+        now = _at_labels(copies, label) if seam else None
+        for shifted in _NEIGHBOURS:
+            theirs = shifted(seen, -1)
+            there = (theirs >= 0).float()
+            cost += price * there * (theirs != others).float()
+            if seam:  # a seam is cheap where the two copies agree: on this cell, and on the neighbour's
+                here_diff = ((copies - _at_labels(copies, theirs)[None]) ** 2).sum(1)
+                there_diff = ((shifted(copies, 0.0) - shifted(now, 0.0)[None]) ** 2).sum(1)
+                cost += seam * there * (here_diff + there_diff)
         label = torch.where(active & (parity == i % 2), cost.argmin(0), label)
     return label
 
 def _offsets(
              # `_patch_rows`; targets, their nearest matches; usable sources `(h, w)`
              pf:torch.Tensor, tgt:torch.Tensor, src:torch.Tensor, src_ok:torch.Tensor,
+             values:torch.Tensor|None=None, # `(h * w, D)`: what a cell looks like, to price seams (None: Potts)
              k:int=OFFSETS, smooth:float=SMOOTHNESS, sweeps:int=8, blocks:tuple=(8, 4, 2, 1)) -> torch.Tensor:
     """Sources for `tgt` by one of the `k` displacements its nearest matches `src` use most, chosen for fit and for
-    agreeing with neighbours."""
+    seams where the copies agree."""
     h, w = src_ok.shape
     ty, tx = tgt // w, tgt % w
     key = (src // w - ty + h) * (2 * w + 1) + (src % w - tx + w)  # each match's displacement, as one integer
@@ -101,6 +125,13 @@ def _offsets(
     best = torch.where(usable, fit, torch.inf).min(1).values
     price = smooth * best[best.isfinite()].median().clamp(min=1e-8) if best.isfinite().any() else torch.tensor(1.0)
     fit = torch.where(usable, fit, 1000 * price)  # a source in the hole or off the window: far dearer than any seam
+    copies, seam = None, 0.0
+    if values is not None:  # what each displacement would put in each cell, and the price of a difference
+        copies = torch.zeros(k, values.shape[1], h * w)
+        copies[:, :, tgt] = values[cand].permute(1, 2, 0)
+        copies = copies.view(k, -1, h, w)
+        seam = SEAM_PRICE * price / smooth / values.var(0).sum().clamp(min=1e-8)
+        price = price * SEAM_SHARE
     volume = torch.zeros(k, h * w)
     volume[:, tgt] = fit.T
     volume = volume.view(k, h, w)
@@ -115,12 +146,21 @@ def _offsets(
         block_fit = F.avg_pool2d(F.pad(volume, grow)[None], b)[0] * b * b
         block_active = F.max_pool2d(F.pad(active.float(), grow)[None, None], b)[0, 0] > 0
         start = block_fit.argmin(0) if label is None else label.repeat_interleave(2, 0).repeat_interleave(2, 1)[:H, :W]
-        label = _potts(block_fit, block_active, start, price * b, sweeps)  # a block's edge is `b` cells long
+        block_copies = None if copies is None else (F.avg_pool2d(F.pad(copies, grow), b) if b > 1 else copies)
+        # a block's edge is `b` cells long
+        label = _potts(block_fit, block_active, start, price * b, sweeps, block_copies, seam * b)
     return cand[torch.arange(len(tgt)), label.flatten()[tgt]]
 
 # %% ../nbs/12a_detail.ipynb #d4fdc58d
 def _hann(n:int) -> np.ndarray:
+    "An `n` x `n` Hann window."
     w = np.hanning(n + 2)[1:-1]
+    return np.outer(w, w).astype(np.float32)
+
+def _feathered(n:int, ramp:int) -> np.ndarray:
+    "An `n` x `n` window: 1 inside, falling linearly to 0 over `ramp` pixels at each edge."
+    i = np.arange(n)
+    w = np.minimum(1.0, np.minimum(i + 0.5, n - i - 0.5) / ramp)
     return np.outer(w, w).astype(np.float32)
 
 def _reflect(i:np.ndarray, n:int) -> np.ndarray:
@@ -134,17 +174,25 @@ def _patch(a:np.ndarray, y:int, x:int, P:int) -> np.ndarray:
     if 0 <= y and y + P <= H and 0 <= x and x + P <= W: return a[y:y + P, x:x + P]
     return a[_reflect(np.arange(y, y + P), H)[:, None], _reflect(np.arange(x, x + P), W)]
 
-def _copy_detail(bands:list, tgt:torch.Tensor, src:torch.Tensor, grid:tuple) -> tuple:
+def _copy_detail(bands:list, tgt:torch.Tensor, src:torch.Tensor, grid:tuple, # the bands; targets, sources; cells
+                 seamless:bool=True, # narrow cross-fades, on the JPEG grid (False: Hann windows two cells wide)
+                ) -> tuple:
     """`bands` (arrays `(H, W, C)`) moved cell by cell from each source cell of the `grid` `(h, w)` to its target cell,
-    blended with Hann windows: the targets' box's corner `(y, x)` and its pixels, the bands' channels side by side."""
+    cross-faded at the cells' borders: the targets' box's corner `(y, x)` and its pixels, the bands side by side."""
     H, W = bands[0].shape[:2]
     gh, gw = grid
     fy, fx = H / gh, W / gw
-    P = 2 * int(math.ceil(max(fy, fx)))
-    win = _hann(P)[..., None]
-    # a window two cells wide, centred on its cell
+    cell = int(math.ceil(max(fy, fx)))
+    ramp = max(1, int(math.ceil(cell * FEATHER)))
+    # a cell and a ramp on each side: neighbours that copy the same displacement agree exactly where they overlap, and
+    # different ones meet in a narrow cross-fade (a wide one averages two textures into a weaker, blurred one)
+    P, win = (cell + 2 * ramp, _feathered(cell + 2 * ramp, 2 * ramp)) if seamless else (2 * cell, _hann(2 * cell))
+    win = win[..., None]
     corner = lambda cells, f: ((cells.numpy() + 0.5) * f).astype(int) - P // 2
     ty, tx, sy, sx = corner(tgt // gw, fy), corner(tgt % gw, fx), corner(src // gw, fy), corner(src % gw, fx)
+    if seamless and cell >= JPEG_BLOCK:  # a copied block edge lands on the photo's own block grid, as in the truth
+        snap = lambda s, t: t + JPEG_BLOCK * np.round((s - t) / JPEG_BLOCK).astype(int)
+        sy, sx = snap(sy, ty), snap(sx, tx)
     y0, x0 = ty.min(), tx.min()  # accumulate over the targets' box only, not the whole window
     acc = np.zeros((ty.max() - y0 + P, tx.max() - x0 + P, sum(b.shape[2] for b in bands)), np.float32)
     wsum = np.zeros(acc.shape[:2] + (1,), np.float32)
@@ -180,9 +228,10 @@ def _as_strong(copied:np.ndarray, energy:np.ndarray, cell:float, most:float) -> 
     return copied * np.minimum(gain, most)[..., None]
 
 # %% ../nbs/12a_detail.ipynb #dc5d58f6
-def with_photo_detail(photo:np.ndarray, hole:np.ndarray, fill:np.ndarray) -> np.ndarray:
-    """`fill`'s coarse bands with detail copied from `photo`'s own pixels, in `hole` (float `(H, W, 3)` in [0, 1]);
-    `photo` elsewhere."""
+def with_photo_detail(photo:np.ndarray, hole:np.ndarray, fill:np.ndarray, # float `(H, W, 3)` in [0, 1]; bool `(H, W)`
+                      # seams where the copies agree, narrow cross-fades (False: the earlier Potts labels and wide ones)
+                      seamless:bool=True) -> np.ndarray:
+    "`fill`'s coarse bands with detail copied from `photo`'s own pixels, in `hole`; `photo` elsewhere."
     filled = photo.copy()
     filled[hole] = fill[hole]
     s = match_scale(int(hole.sum()))
@@ -198,12 +247,15 @@ def with_photo_detail(photo:np.ndarray, hole:np.ndarray, fill:np.ndarray) -> np.
     ok[:, :2] = ok[:, -2:] = False  # whole neighbourhoods known
     src_pool = torch.nonzero(ok.flatten()).flatten()
     if len(src_pool) == 0: return filled  # no known neighbourhood to copy from
-    src = _offsets(pf, tgt, _nearest(pf, tgt, src_pool), ok)
+    # what a cell looks like to a seam: its 2x2 quarters' colours
+    values = (F.pixel_unshuffle(_cells(filled, (2 * grid[0], 2 * grid[1])), 2)[0].flatten(1).T.contiguous() if seamless
+              else None)
+    src = _offsets(pf, tgt, _nearest(pf, tgt, src_pool), ok, values)
     low = blur(photo, cell)
     detail = cv2.subtract(photo, low, dst=low)  # in place: every window-sized array is fresh memory to fault in
     coarse = blur(detail, FINE_SIGMA)
     fine = cv2.subtract(detail, coarse)  # the detail's two bands
-    (y0, x0), moved = _copy_detail([fine, coarse], tgt, src, grid)  # both in one pass
+    (y0, x0), moved = _copy_detail([fine, coarse], tgt, src, grid, seamless)  # both in one pass
     # from here on, only the pixels near the hole: its box grown by the reach of the widest blur (4 cells), which also
     # holds every target's window (a target is at most a cell from the hole, its window half a cell and a pixel past it)
     box = mask_box(hole, int(math.ceil(4 * cell)))

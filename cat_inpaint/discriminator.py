@@ -108,6 +108,14 @@ class PatchDiscriminator(Configured, nn.Module):
     def forward(self, x, masks):
         "A realness score per patch, `(N, 1, h, w)`."
         return self.layers(torch.cat([x, masks], 1))
+    def features_and_score(self, x, masks) -> tuple:
+        "`(patch scores, [each hidden layer's activations])`: the verdict and what it rests on (for feature matching)."
+        maps, h = [], torch.cat([self._input(x), masks], 1)
+        for layer in self.layers:
+            h = layer(h)
+            if isinstance(layer, nn.LeakyReLU): maps.append(h)
+        return h, maps
+    def _input(self, x): return x  # what the critic looks at: the images themselves
 
 # %% ../nbs/06_discriminator.ipynb #8d9250b7
 class DetailDiscriminator(PatchDiscriminator):
@@ -121,7 +129,8 @@ class DetailDiscriminator(PatchDiscriminator):
         self.sigma = sigma
     def forward(self, x, masks):
         "Patch scores of the images' fine detail only."
-        return super().forward(detail(x, self.sigma), masks)
+        return super().forward(self._input(x), masks)
+    def _input(self, x): return detail(x, self.sigma)
 
 # %% ../nbs/06_discriminator.ipynb #bc6e3857
 DISCRIMINATORS = {c.kind: c for c in (Discriminator, PatchDiscriminator, DetailDiscriminator, GlobalLocalDiscriminator)}

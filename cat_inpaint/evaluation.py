@@ -12,10 +12,10 @@ from .core import eval_mode, to_rgb
 from .data import to_float, show_rows, IMAGE_SUFFIXES
 from .masks import (create_masks, mask_images, composite, eval_masks, is_report_size, EVAL_SETTINGS,
                                photo_masks)
-from .metrics import hole_psnr, hole_l1, ssim, texture_energy, hole_haarpsi
+from .metrics import hole_psnr, hole_l1, ssim, texture_energy, hole_haarpsi, grid_blockiness
 from .generator import complete
 from .pretrained import complete_in_batches, load_generator, SHIPPED
-from .removal import Inpainter
+from .removal import Inpainter, detail_grid
 from .detail import with_photo_detail, match_scale, blur
 from .photos import open_image, mask_box, to_uint8
 
@@ -124,7 +124,7 @@ TABLE_COLUMNS = ("method", "masks", "hole_psnr", "hole_l1", "ssim", "haarpsi", "
 HEADERS = {"hole_psnr": "hole PSNR (dB)", "hole_l1": "hole L1", "ssim": "SSIM", "haarpsi": "HaarPSI", "lpips": "LPIPS",
            "fid": "FID", "texture_ratio": "texture ratio", "ms_per_image": "ms / image", "images_per_s": "images / s",
            "s_per_removal": "s / removal", "cpu_hours": "CPU-hours",
-           "dB_per_doubling": "dB per doubling"} # a key's title in a table
+           "dB_per_doubling": "dB per doubling", "truth_blockiness": "truth's blockiness"} # a key's title in a table
 
 def header(key:str) -> str:
     "A column's title for a result's key: its name in `HEADERS`, else the key's words (`val_80_min` -> `val 80 min`)."
@@ -153,11 +153,12 @@ def removal_inpainter(inp:Inpainter, dilate:int=0):
 
 # %% ../nbs/15_evaluation.ipynb #f8c5c17f
 def photo_scores(out:np.ndarray, truth:np.ndarray, hole:np.ndarray) -> dict:
-    """Hole PSNR, HaarPSI around the hole (its box grown by half, at half resolution) and the texture ratio of one
-    removal (uint8 `(H, W, 3)` photos)."""
+    """Hole PSNR, HaarPSI around the hole (its box grown by half, at half resolution), the texture ratio and the
+    blockiness on the detail stage's grid (the truth's beside it) of one removal (uint8 `(H, W, 3)` photos)."""
     from piq import haarpsi  # here, not at the top: see hole_haarpsi
     t = lambda a: torch.from_numpy(np.ascontiguousarray(a)).permute(2, 0, 1)[None].float() / 255
     box = mask_box(hole, 8)
+    grid = [g[box] for g in detail_grid(hole)]
     m = torch.from_numpy(hole[box])[None, None].float()
     fill, true = texture_energy(t(out[box]), m, margin=4), texture_energy(t(truth[box]), m, margin=4)
     ys, xs = mask_box(hole, 0.5)
@@ -166,7 +167,9 @@ def photo_scores(out:np.ndarray, truth:np.ndarray, hole:np.ndarray) -> dict:
     )
     return {"hole_psnr": hole_psnr(t(out[box]), t(truth[box]), m).item(),
             "haarpsi": haarpsi(t(half(out)).clamp(0, 1), t(half(truth)), data_range=1.0).item(),
-            "texture_ratio": (fill / true.clamp(min=1e-12)).item(), "_tex_fill": fill.item(), "_tex_true": true.item()}
+            "texture_ratio": (fill / true.clamp(min=1e-12)).item(), "_tex_fill": fill.item(), "_tex_true": true.item(),
+            "blockiness": grid_blockiness(out[box], hole[box], *grid),
+            "truth_blockiness": grid_blockiness(truth[box], hole[box], *grid)}
 
 # %% ../nbs/15_evaluation.ipynb #efb965f3
 def removal_method(inp:Inpainter):
@@ -204,6 +207,7 @@ def summarise_photos(rows:list) -> list:
             out.append({"method": method, "masks": kind, "removals": len(rs), "hole_psnr": mean("hole_psnr"),
                         "haarpsi": mean("haarpsi"), "texture_ratio": mean("texture_ratio"),
                         "texture_pooled": sum(r["_tex_fill"] for r in rs) / max(sum(r["_tex_true"] for r in rs), 1e-12),
+                        "blockiness": mean("blockiness"), "truth_blockiness": mean("truth_blockiness"),
                         "s_per_removal": mean("seconds"),})
     return out
 

@@ -21,8 +21,9 @@ from .masks import composite
 
 # %% auto #0
 __all__ = ['GENERATORS', 'MAX_PARAMETERS', 'ModelInfo', 'GeneratorBase', 'Generator', 'n_params', 'layer_shapes', 'complete',
-           'pad_for_network', 'DilatedBlock', 'UNetGenerator', 'forward_flops', 'TwoBandGenerator', 'generator_arch',
-           'build_generator', 'two_band', 'check_weights', 'generator_for']
+           'pad_for_network', 'DilatedBlock', 'UNetGenerator', 'FourierUnit', 'SpectralTransform', 'FFC', 'FFCBlock',
+           'FFCGenerator', 'forward_flops', 'TwoBandGenerator', 'generator_arch', 'build_generator', 'two_band',
+           'check_weights', 'generator_for']
 
 # %% ../nbs/05_generator.ipynb #1f50d458
 @dataclass(frozen=True)
@@ -197,6 +198,71 @@ class UNetGenerator(GeneratorBase):
         # clamped values, identity gradient: a pixel pushed past 0 or 1 can still come back
         return out + (out.clamp(0, 1) - out).detach()
 
+# %% ../nbs/05_generator.ipynb #29771d42
+class FourierUnit(nn.Module):
+    "A 1x1 convolution on the 2-D spectrum of `(N, ch, H, W)` features: every output pixel sees every input pixel."
+    def __init__(self, ch:int): # channels in and out
+        super().__init__()
+        self.conv = nn.Sequential(nn.Conv2d(2 * ch, 2 * ch, 1), nn.LeakyReLU(0.2, inplace=True))
+    def forward(self, x):
+        "Features through the FFT, the mixing convolution and back, same shape as `x`."
+        H, W = x.shape[-2:]
+        # the FFT in float32: CPUs have no half-precision FFT, and bf16's 8 bits would blur the spectrum
+        f = torch.fft.rfft2(x.float(), norm="ortho")
+        y = self.conv(torch.cat([f.real, f.imag], 1).to(x.dtype)).float()
+        return torch.fft.irfft2(torch.complex(*y.chunk(2, 1)), s=(H, W), norm="ortho").to(x.dtype)
+
+class SpectralTransform(nn.Module):
+    "LaMa's global branch: a 1x1 convolution halves the channels, a `FourierUnit`, and a 1x1 convolution back."
+    def __init__(self, cin:int, cout:int): # channels in and out
+        super().__init__()
+        self.reduce = nn.Sequential(nn.Conv2d(cin, cout // 2, 1), nn.LeakyReLU(0.2, inplace=True))
+        self.fourier, self.expand = FourierUnit(cout // 2), nn.Conv2d(cout // 2, cout, 1)
+    def forward(self, x):
+        "The global part's new features."
+        h = self.reduce(x)
+        return self.expand(h + self.fourier(h))  # LaMa's skip around the Fourier unit
+
+class FFC(nn.Module):
+    "A fast Fourier convolution: local features through 3x3 convolutions, global ones through a `SpectralTransform`."
+    def __init__(self, ch:int, # channels, local and global together
+                 ratio:float=0.75, # the share of the channels that is global (LaMa's 0.75)
+                ):
+        super().__init__()
+        self.cg = int(ch * ratio)
+        cl = ch - self.cg
+        self.l2l, self.g2l = nn.Conv2d(cl, cl, 3, padding=1), nn.Conv2d(self.cg, cl, 3, padding=1)
+        self.l2g, self.g2g = nn.Conv2d(cl, self.cg, 3, padding=1), SpectralTransform(self.cg, self.cg)
+        self.act = nn.LeakyReLU(0.2, inplace=True)
+    def forward(self, x):
+        "`(N, ch, H, W)` to the same shape: each part from both."
+        xl, xg = x[:, :-self.cg], x[:, -self.cg:]
+        return torch.cat([self.act(self.l2l(xl) + self.g2l(xg)), self.act(self.l2g(xl) + self.g2g(xg))], 1)
+
+class FFCBlock(nn.Module):
+    "LaMa's residual block: `x + FFC(FFC(x))`."
+    def __init__(self, ch:int, ratio:float=0.75): # channels; the global share
+        super().__init__()
+        self.body = nn.Sequential(FFC(ch, ratio), FFC(ch, ratio))
+    def forward(self, x):
+        "`x` plus its two fast Fourier convolutions."
+        return x + self.body(x)
+
+# %% ../nbs/05_generator.ipynb #f0c8204e
+class FFCGenerator(UNetGenerator):
+    """`UNetGenerator` with LaMa's `FFCBlock`s at quarter resolution: `(N, im_channels, H, W)` masked images and masks
+    -> `(N, im_channels, H, W)` in [0, 1], for any `H`, `W` divisible by 4; it sees the whole image from its first
+    block."""
+    kind = "ffc"
+    def __init__(self, im_channels:int=3, # channels of the image (the mask adds one)
+                 width:int=64, # channels at half resolution (x2 at quarter resolution)
+                 blocks:int=4, # `FFCBlock`s at quarter resolution
+                 ratio:float=0.75, # the global share of their channels
+                 prefill:str|None=None, # None, or start from a fill and predict a correction: `smooth` or `biharmonic`
+                ):
+        super().__init__(im_channels, width, dilations=(), prefill=prefill)
+        self.mid = nn.Sequential(*[FFCBlock(2 * width, ratio) for _ in range(blocks)])
+
 # %% ../nbs/05_generator.ipynb #5405863f
 def forward_flops(model:nn.Module, *xs:torch.Tensor) -> float:
     "FLOPs of the convolutions and linear layers of `model` in one forward pass on the first image of inputs `xs`."
@@ -243,7 +309,7 @@ class TwoBandGenerator(GeneratorBase):
         return (b + gaussian_blur(a - b, self.sigma)).clamp(0, 1)  # blur(a) + detail(b), with one blur instead of two
 
 # %% ../nbs/05_generator.ipynb #8e2e6190
-GENERATORS = {c.kind: c for c in (Generator, UNetGenerator, TwoBandGenerator)}
+GENERATORS = {c.kind: c for c in (Generator, UNetGenerator, FFCGenerator, TwoBandGenerator)}
 
 def generator_arch(kind:str, **kwargs) -> dict:
     """The checked, JSON-safe description `{'kind': kind, **arguments}` of a generator, defaults included; an unknown

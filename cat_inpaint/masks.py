@@ -11,10 +11,11 @@ import torch.nn.functional as F
 
 # %% auto #0
 __all__ = ['REPORT_SIZE', 'REPORT_HOLE', 'RECT_AREA', 'STROKE_AREA', 'MIXED_KINDS', 'MIXED_STROKE_AREA', 'OBJECT_AREA',
-           'PHOTO_OBJECT_AREA', 'PERSON_AREA', 'NATIVE_KINDS', 'NATIVE_AREA', 'EVAL_SETTINGS', 'NATIVE_SETTINGS',
-           'MASKS', 'create_masks', 'centre_masks', 'mask_images', 'composite', 'hole_weights', 'random_rect_masks',
-           'free_form_masks', 'mixed_masks', 'object_masks', 'person_mask', 'photo_masks', 'native_masks', 'MaskKind',
-           'make_masks', 'eval_masks', 'is_report_size', 'eval_settings', 'show_masks', 'check_batch']
+           'PHOTO_OBJECT_AREA', 'PERSON_AREA', 'NATIVE_KINDS', 'NATIVE_AREA', 'LARGE_AREA', 'EVAL_SETTINGS',
+           'NATIVE_SETTINGS', 'MASKS', 'create_masks', 'centre_masks', 'mask_images', 'composite', 'hole_weights',
+           'random_rect_masks', 'free_form_masks', 'mixed_masks', 'object_masks', 'person_mask', 'photo_masks',
+           'native_masks', 'large_masks', 'MaskKind', 'make_masks', 'eval_masks', 'is_report_size', 'eval_settings',
+           'show_masks', 'check_batch']
 
 # %% ../nbs/02_masks.ipynb #49f64dc1
 def create_masks(num_masks:int, # how many masks, N
@@ -190,6 +191,39 @@ def native_masks(num_masks:int, size:int=128, # N masks of side `size`
               lambda: object_masks(1, size, NATIVE_AREA, seed=rng), lambda: centre_masks(1, size)]
     return torch.cat([makers[k]() for k in kinds]) if num_masks else torch.zeros(0, 1, size, size)
 
+# %% ../nbs/02_masks.ipynb #850df0e8
+LARGE_AREA = (0.1, 0.5) # hole area of LaMa's large masks, as a fraction of the image
+
+def _wide_stroke(canvas, rng, size):
+    "Draw one wide random polyline on `canvas` in place: LaMa's irregular mask, 5-20% of the side wide."
+    width, (x, y) = int(rng.integers(max(3, size // 20), max(4, size // 5))), rng.integers(0, size, 2)
+    for _ in range(int(rng.integers(1, 5))):
+        ang, length = rng.uniform(0, 2 * np.pi), rng.uniform(size / 8, size / 2)
+        nx, ny = (int(np.clip(v + length * f(ang), 0, size - 1)) for v, f in ((x, np.cos), (y, np.sin)))
+        cv2.line(canvas, (int(x), int(y)), (nx, ny), 1.0, width)
+        x, y = nx, ny
+
+def _box(canvas, rng, size):
+    "Draw one random box on `canvas` in place, each side 10-60% of the image's."
+    h, w = (int(rng.uniform(0.1, 0.6) * size) for _ in range(2))
+    y, x = rng.integers(0, size - h + 1), rng.integers(0, size - w + 1)
+    canvas[y:y + h, x:x + w] = 1
+
+def large_masks(num_masks:int, size:int=128, # N masks of side `size`
+                area:tuple=LARGE_AREA, # range of the hole's area, as a fraction of the image
+                seed=None, # int, `np.random.Generator` or None
+               ) -> torch.Tensor:
+    "`(N, 1, size, size)` LaMa-style large masks: wide strokes, boxes or both, covering `area` of the image."
+    rng, out = _rng(seed), np.zeros((num_masks, 1, size, size), np.float32)
+    for m in out:
+        c, target = m[0], rng.uniform(*area)
+        draw = [(_wide_stroke,), (_box,), (_wide_stroke, _box)][rng.choice(3, p=(0.4, 0.3, 0.3))]
+        while c.mean() < target:
+            c_before = c.copy()
+            draw[int(rng.integers(len(draw)))](c, rng, size)
+            if c.mean() > area[1]: c[:] = c_before; break  # one shape too many: keep the mask under the cap
+    return torch.from_numpy(out)
+
 # %% ../nbs/02_masks.ipynb #4d6d1535
 EVAL_SETTINGS = ("centre", "free_form") # the 64x64 protocol's mask sets
 NATIVE_SETTINGS = ("centre", "free_form", "object") # at a photo's own resolution: objects too
@@ -206,7 +240,8 @@ MASKS = {"centre": MaskKind(lambda n, size, rng: centre_masks(n, size), fixed=Tr
          "free_form": MaskKind(lambda n, size, rng: free_form_masks(n, size, STROKE_AREA, seed=rng)),
          "object": MaskKind(lambda n, size, rng: object_masks(n, size, OBJECT_AREA, seed=rng)),
          "mixed": MaskKind(lambda n, size, rng: mixed_masks(n, size, seed=rng)),
-         "native": MaskKind(lambda n, size, rng: native_masks(n, size, seed=rng), scored_on=NATIVE_SETTINGS)}
+         "native": MaskKind(lambda n, size, rng: native_masks(n, size, seed=rng), scored_on=NATIVE_SETTINGS),
+         "large": MaskKind(lambda n, size, rng: large_masks(n, size, seed=rng), scored_on=NATIVE_SETTINGS)}
 
 def make_masks(kind:str, # a key of `MASKS`
                num_masks:int, size:int=64, # N masks of side `size`

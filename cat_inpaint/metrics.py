@@ -4,11 +4,12 @@
 
 # %% ../nbs/04_metrics.ipynb #9f2f73ff
 from __future__ import annotations
+import numpy as np
 import torch
 import torch.nn.functional as F
 
 # %% auto #0
-__all__ = ['masked_mean', 'hole_mse', 'hole_psnr', 'hole_l1', 'ssim', 'texture_energy', 'hole_haarpsi']
+__all__ = ['masked_mean', 'hole_mse', 'hole_psnr', 'hole_l1', 'ssim', 'texture_energy', 'hole_haarpsi', 'grid_blockiness']
 
 # %% ../nbs/04_metrics.ipynb #92928566
 def masked_mean(x:torch.Tensor, # values `(N, C, H, W)`
@@ -80,3 +81,16 @@ def _span(lo:int, hi:int, side:int, n:int) -> tuple:
     lo, hi = lo - grow // 2, hi + grow - grow // 2
     shift = max(0, -lo) - max(0, hi - n)
     return max(0, lo + shift), min(n, hi + shift)
+
+# %% ../nbs/04_metrics.ipynb #4401454d
+def grid_blockiness(img, # uint8 or float `(H, W, C)` photo
+                    hole, # bool `(H, W)`: where to measure
+                    on_x, on_y, # bool `(H, W)`: pixels whose left (upper) neighbour lies across a grid line
+                   ) -> float:
+    "Mean squared step across the grid's lines in `hole`, over the mean squared step elsewhere in it."
+    f = np.asarray(img, np.float32)
+    dx, dy = ((f[:, 1:] - f[:, :-1]) ** 2).sum(-1), ((f[1:] - f[:-1]) ** 2).sum(-1)
+    both_x, both_y = hole[:, 1:] & hole[:, :-1], hole[1:] & hole[:-1]  # steps between two hole pixels
+    mean = lambda on_x, on_y: (dx[on_x & both_x].sum() + dy[on_y & both_y].sum()) / max(
+        1, (on_x & both_x).sum() + (on_y & both_y).sum())
+    return float(mean(on_x[:, 1:], on_y[1:]) / max(mean(~on_x[:, 1:], ~on_y[1:]), 1e-12))

@@ -15,8 +15,8 @@ from .discriminator import DISCRIMINATORS, build_discriminator
 from .losses import CRITERIA, REC_LOSSES
 
 # %% auto #0
-__all__ = ['RECIPES', 'Recipe', 'recipe_from_dict', 'get_recipe', 'memory_format', 'build_models', 'build_optimizers',
-           'new_history', 'TrainState', 'new_state', 'RunOptions']
+__all__ = ['FM_WEIGHT', 'RECIPES', 'Recipe', 'recipe_from_dict', 'get_recipe', 'memory_format', 'build_models',
+           'build_optimizers', 'new_history', 'TrainState', 'new_state', 'RunOptions']
 
 # %% ../nbs/09_recipes.ipynb #9e6f3c72
 def _check(what:str, value, allowed):
@@ -102,6 +102,8 @@ _NATIVE = dict(
         | dict(masks="native", size=128, sizes=(128, 128, 96, 64), crop=0.5, dogs=True, adv_weight=0.01, lr_g=2e-4)
     )
 )
+FM_WEIGHT = 10.0 # feature matching's weight in the pilot (as `seed_fm`): its loss is a tenth of the hole L1's early on
+_LARGE = _NATIVE | dict(masks="large", discriminator="patch", fm_weight=FM_WEIGHT)
 RECIPES = {r.name: r for r in [
     Recipe("seed"),
     Recipe("seed_l1", rec_weight=1.0, adv_weight=0.01, **(_MODERN | dict(lr_g=2e-4, lr_d=2e-4))),
@@ -121,7 +123,11 @@ RECIPES = {r.name: r for r in [
     Recipe("native_detail_l2", **(_NATIVE | dict(discriminator="detail", rec_loss="l2", rec_weight=8.0))),
     Recipe("seed_glcic", discriminator="glcic"),  # the report's next step: GLCIC's global + local critic
     Recipe("seed_hybrid", rec_weight=1.0, rec_loss="l2", adv_weight=0.0004),  # GLCIC's reconstruction + adversarial mix
-    Recipe("seed_fm", fm_weight=10.0)]}  # adversarial + the critic's features as a perceptual loss
+    Recipe("seed_fm", fm_weight=10.0),  # adversarial + the critic's features as a perceptual loss
+    # the coarse-network pilot: LaMa's large masks, L1 + adversarial + feature matching; the U-Net against LaMa's FFC
+    Recipe("large_unet", **_LARGE),
+    Recipe("large_ffc", **(_LARGE | dict(generator="ffc"))),
+]}
 
 def recipe_from_dict(d:dict) -> Recipe:
     """A `Recipe` from its `asdict` form; fields it lacks take their defaults, so a checkpoint written before a field

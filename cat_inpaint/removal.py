@@ -18,7 +18,7 @@ from .adapt import adapt_to_photo
 from .blend import paste_fills, soft_weights
 
 # %% auto #0
-__all__ = ['REACH', 'MAX_SIDE', 'GROUP_GAP', 'Inpainter']
+__all__ = ['REACH', 'MAX_SIDE', 'GROUP_GAP', 'Inpainter', 'detail_grid']
 
 # %% ../nbs/13_removal.ipynb #4ecd74f8
 # the deepest hole (pixels from its nearest known pixel, at the working scale) a 64-px model fills in one pass
@@ -35,6 +35,8 @@ class Inpainter:
                  # below the scale the network works at, take the detail from the photo's own pixels (False: upsample
                  # its fill)
                  photo_detail:bool=True,
+                 # copy that detail with seams where the copies agree (False: the earlier wide cross-fade of cells)
+                 seamless:bool=True,
                  # before a fill made coarser than the photo, train a copy of the network this many steps on the photo
                  # itself (see `adapt_to_photo`; slower)
                  adapt_steps:int=0):
@@ -46,7 +48,7 @@ class Inpainter:
             dtype,
             photo_detail,
         )
-        self.adapt_steps = int(adapt_steps)
+        self.adapt_steps, self.seamless = int(adapt_steps), seamless
         self.g = generator.to(self.device).eval()
         self.size = size or generator.info.resolution or 64
         self.reach = REACH * self.size // 64  # a model trained on larger photos has learnt to fill deeper holes
@@ -169,6 +171,18 @@ def _native_windows(hole:np.ndarray, min_margin:int=16) -> tuple:
         out.append(((int(x0), int(y0), int(x1 - x0), int(y1 - y0)), i))
     return labels, out
 
+def detail_grid(hole:np.ndarray) -> tuple:
+    """Where the detail stage's cell borders lie when `remove` fills `hole`: bool `(H, W)` maps of the pixels whose left
+    (`on_x`) or upper (`on_y`) neighbour is across one (see `metrics.grid_blockiness`)."""
+    on_x, on_y = np.zeros(hole.shape, bool), np.zeros(hole.shape, bool)
+    for (x0, y0, w, h), _ in _native_windows(hole)[1]:
+        s = match_scale(int(hole[y0:y0 + h, x0:x0 + w].sum()))
+        if s == 1.0: continue  # no detail stage: a small hole is filled at the photo's own scale
+        gh, gw = max(8, round(h * s)), max(8, round(w * s))  # `with_photo_detail`'s grid
+        on_x[y0:y0 + h, x0 + np.round(np.arange(1, gw) * w / gw).astype(int)] = True
+        on_y[y0 + np.round(np.arange(1, gh) * h / gh).astype(int), x0:x0 + w] = True
+    return on_x, on_y
+
 def _depth(hole:np.ndarray) -> float:
     "How far (pixels) the hole pixel furthest from any known pixel lies from one."
     return (float(cv2.distanceTransform(np.pad(hole, 1).astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE).max())
@@ -224,7 +238,7 @@ def _pieces(inp:Inpainter, rgb:np.ndarray, hole:np.ndarray) -> list:
     """`(fill, window, own hole)` for each window: at the photo's own resolution if the model can, else in windows of
     its size; detail from the photo where the fill was made coarser."""
     detailed = lambda photo, h, f, scale: (
-        with_photo_detail(photo.astype(np.float32) / 255, h, f) if inp.photo_detail and scale < 1 else f
+        with_photo_detail(photo.astype(np.float32) / 255, h, f, inp.seamless) if inp.photo_detail and scale < 1 else f
     )
     if inp.g.any_size:
         labels, wins, out = *_native_windows(hole), []

@@ -1,7 +1,7 @@
 """Golden outputs of large-photo removal: a synthetic 1.6-MP photo through `Inpainter.remove` with the detail stage on
-and off, and with `adapt_steps=2`. The expected pixels (the hole's box only) are in tests/data/golden; a refactor that
-changes them fails here. `CAT_INPAINT_GOLDEN=write pytest tests/test_golden.py` writes them anew, for a change that
-means to alter the output (say why in its commit)."""
+(seam-aware, and as it was before: `seamless=False`), off, and with `adapt_steps=2`. The expected pixels (the hole's
+box only) are in tests/data/golden; a refactor that changes them fails here. `CAT_INPAINT_GOLDEN=write pytest
+tests/test_golden.py` writes them anew, for a change that means to alter the output (say why in its commit)."""
 import json, os
 from pathlib import Path
 import cv2, numpy as np
@@ -10,7 +10,8 @@ from PIL import Image
 from skimage import data as skdata
 
 GOLDEN = Path(__file__).parent / "data" / "golden"
-CASES = {"detail": {}, "no_detail": {"photo_detail": False}, "adapt2": {"adapt_steps": 2}}
+# `cells`: the detail stage before seam-aware copying (issue 32), whose output is the old `detail` golden, unchanged
+CASES = {"detail": {}, "cells": {"seamless": False}, "no_detail": {"photo_detail": False}, "adapt2": {"adapt_steps": 2}}
 
 def photo_and_hole() -> tuple:
     "A 1600x1000 photo (a real one, enlarged, with a fine texture added) and a 300x240 round-cornered hole in it."
