@@ -125,18 +125,24 @@ def _offsets(
     best = torch.where(usable, fit, torch.inf).min(1).values
     price = smooth * best[best.isfinite()].median().clamp(min=1e-8) if best.isfinite().any() else torch.tensor(1.0)
     fit = torch.where(usable, fit, 1000 * price)  # a source in the hole or off the window: far dearer than any seam
+    # the labels are solved on the targets' box only, its corner on the coarsest blocks' grid (the same blocks as on
+    # the whole window): on a 12-MP photo the window has ten times the hole's cells
+    B = max(blocks)
+    y0, x0 = int(ty.min()) // B * B, int(tx.min()) // B * B
+    h, w = min(h, -(-(int(ty.max()) + 1) // B) * B) - y0, min(w, -(-(int(tx.max()) + 1) // B) * B) - x0
+    at = (ty - y0) * w + (tx - x0)  # the targets' places in the box
     copies, seam = None, 0.0
     if values is not None:  # what each displacement would put in each cell, and the price of a difference
         copies = torch.zeros(k, values.shape[1], h * w)
-        copies[:, :, tgt] = values[cand].permute(1, 2, 0)
+        copies[:, :, at] = values[cand].permute(1, 2, 0)
         copies = copies.view(k, -1, h, w)
         seam = SEAM_PRICE * price / smooth / values.var(0).sum().clamp(min=1e-8)
         price = price * SEAM_SHARE
     volume = torch.zeros(k, h * w)
-    volume[:, tgt] = fit.T
+    volume[:, at] = fit.T
     volume = volume.view(k, h, w)
     active = torch.zeros(h * w, dtype=torch.bool)
-    active[tgt] = True
+    active[at] = True
     active = active.view(h, w)
     label = None
     # coarse to fine: ICM alone stalls where a cell's four neighbours all disagree; blocks start it from large regions
@@ -149,7 +155,7 @@ def _offsets(
         block_copies = None if copies is None else (F.avg_pool2d(F.pad(copies, grow), b) if b > 1 else copies)
         # a block's edge is `b` cells long
         label = _potts(block_fit, block_active, start, price * b, sweeps, block_copies, seam * b)
-    return cand[torch.arange(len(tgt)), label.flatten()[tgt]]
+    return cand[torch.arange(len(tgt)), label.flatten()[at]]
 
 # %% ../nbs/12a_detail.ipynb #d4fdc58d
 def _hann(n:int) -> np.ndarray:
