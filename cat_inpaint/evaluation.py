@@ -38,7 +38,7 @@ def evaluate_report(g, d, # report generator and discriminator
             if i == n_batches: break
             masked = masked.to(device)
             masks = create_masks(len(masked), size=masked.shape[-1]).to(device)
-            p = d(complete(g, masked, masks))
+            p = d(complete(g, masked, masks), masks)  # GLCIC's critic crops around the masks
             dl.append(bce(p, torch.zeros_like(p)).item())
             gl.append(bce(p, torch.ones_like(p)).item())
             n += len(masked)
