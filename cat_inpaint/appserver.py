@@ -128,7 +128,7 @@ def guarded_voila():
 # %% ../nbs/14a_appserver.ipynb #26fec791
 def voila_args(port:int, token:str, ip:str="127.0.0.1", allowed=LOCAL_NAMES, max_kernels:int|None=None,
                cull_minutes:float=10) -> list:
-    "Voilà's command line for the page: the token, the names, the kernel cap, idle kernels culled after `cull_minutes`."
+    "Voilà's command line for the page: the token, the names, the kernel cap, idle kernels culled."
     return [str(PAGE), f"--port={port}", f"--Voila.ip={ip}", f"--token={token}", "--show_tracebacks=False",
             "--theme=light", "--no-browser", f"--GuardedVoila.max_kernels={max_kernels or default_max_kernels()}",
             f"--GuardedVoila.allowed_names={','.join(allowed)}",

@@ -11,7 +11,7 @@ from .fills import smooth_fill
 from .photos import mask_box, to_uint8
 
 # %% auto #0
-__all__ = ['MATCH_CELLS', 'OFFSETS', 'SMOOTHNESS', 'SEAM_SHARE', 'SEAM_PRICE', 'FEATHER', 'JPEG_BLOCK', 'FINE_SIGMA',
+__all__ = ['MATCH_CELLS', 'OFFSETS', 'SMOOTHNESS', 'SEAM_SHARE', 'SEAM_PRICE', 'FEATHER', 'JPEG_BLOCK', 'FINE_SIGMA', 'cell_grid',
            'match_scale', 'blur', 'with_photo_detail']
 
 # %% ../nbs/12a_detail.ipynb #74544e1f
@@ -24,6 +24,10 @@ SEAM_PRICE = 4.0 # the price of a seam between copies, per unit of their differe
 FEATHER = 0.25 # the cross-fade between neighbouring copies: this share of a cell on each side of their border
 JPEG_BLOCK = 8 # displacements of cells this large are multiples of it: a JPEG's block edges stay on its own grid
 FINE_SIGMA = 1.5 # the blur that separates the finest band (never amplified), pixels
+
+def cell_grid(shape:tuple, s:float) -> tuple:
+    "Rows and columns of cells an area of `shape` `(H, W)` has at matching scale `s` (at least 8 each way)."
+    return max(8, round(shape[0] * s)), max(8, round(shape[1] * s))
 
 def match_scale(hole_pixels:int) -> float:
     "The scale the detail is matched at: halved from 1 until the hole has at most `MATCH_CELLS` cells."
@@ -243,7 +247,7 @@ def with_photo_detail(photo:np.ndarray, hole:np.ndarray, fill:np.ndarray, # floa
     s = match_scale(int(hole.sum()))
     if s == 1.0: return filled  # a small hole: the fill is at the photo's own scale
     H, W = hole.shape
-    grid, cell = (max(8, round(H * s)), max(8, round(W * s))), 1 / s
+    grid, cell = cell_grid((H, W), s), 1 / s
     # the correspondence: the fill's coarse picture in the hole against the photo's, cell by cell
     pf = _patch_rows(_cells(filled, grid))
     mc = (_cells(hole.astype(np.float32)[..., None], grid) > 0).float()
@@ -274,7 +278,7 @@ def with_photo_detail(photo:np.ndarray, hole:np.ndarray, fill:np.ndarray, # floa
     # the low band meets the photo's along the hole's edge: their difference, carried smoothly inside
     low_photo, low_fill = blur(photo[box], cell), blur(filled[box], cell)
     # cells of the colour correction, rows and columns
-    grid = (max(8, round(near.shape[0] * s)), max(8, round(near.shape[1] * s)))
+    grid = cell_grid(near.shape, s)
     near_cells = (_cells(near.astype(np.float32)[..., None], grid) > 0).float()
     seam = _carried_in(_cells(low_photo - low_fill, grid), near_cells, near.shape)
     filled[box][near] = np.clip(low_fill + seam + copied, 0, 1)[near]

@@ -13,7 +13,7 @@ from .masks import mask_images, composite, check_batch
 from .generator import complete, pad_for_network
 from .pretrained import complete_in_batches, load_generator
 from .photos import RemovalError, open_image, read_mask, grow_mask, mask_box, paste_pixels
-from .detail import with_photo_detail, match_scale
+from .detail import with_photo_detail, match_scale, cell_grid
 from .adapt import adapt_to_photo
 from .blend import paste_fills, soft_weights
 
@@ -178,7 +178,7 @@ def detail_grid(hole:np.ndarray) -> tuple:
     for (x0, y0, w, h), _ in _native_windows(hole)[1]:
         s = match_scale(int(hole[y0:y0 + h, x0:x0 + w].sum()))
         if s == 1.0: continue  # no detail stage: a small hole is filled at the photo's own scale
-        gh, gw = max(8, round(h * s)), max(8, round(w * s))  # `with_photo_detail`'s grid
+        gh, gw = cell_grid((h, w), s)  # `with_photo_detail`'s grid
         on_x[y0:y0 + h, x0 + np.round(np.arange(1, gw) * w / gw).astype(int)] = True
         on_y[y0 + np.round(np.arange(1, gh) * h / gh).astype(int), x0:x0 + w] = True
     return on_x, on_y

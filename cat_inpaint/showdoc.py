@@ -62,12 +62,23 @@ class _Named:
         name = lambda c: f"nn.{c.__name__}" if c.__module__.startswith("torch.nn") else c.__name__
         return f"({', '.join(map(name, self.d))})" if isinstance(self.d, tuple) else name(self.d)
 
+_KEEP = re.compile(r"'[^']*'|\"[^\"]*\"| \| ") # spaces that must not break a line: in strings, around `|`
+
+def _wrap_code(line:str, width:int) -> list:
+    "A line of parameters broken at the spaces after their commas, each part indented as the line is."
+    indent = line[:len(line) - len(line.lstrip())]
+    kept = _KEEP.sub(lambda m: m.group(0).replace(" ", "\0"), line.strip())
+    return [indent + p.replace("\0", " ") for p in textwrap.wrap(kept, width - len(indent), break_long_words=False,
+                                                                  break_on_hyphens=False)]
+
 def wrap_comments(sig:str, width:int=COLUMN) -> str:
-    "Each signature line longer than `width` with its comment wrapped onto lines of its own, under the first."
+    """Each signature line longer than `width` with its comment wrapped onto lines of its own, under the first; a line
+    of parameters without a comment broken after their commas."""
     out = []
     for line in sig.splitlines():
         code, sep, comment = line.partition(" # ")
-        if not sep or len(line) <= width: out.append(line); continue
+        if len(line) <= width: out.append(line); continue
+        if not sep: out += _wrap_code(line, width); continue
         col = len(code) + 1
         parts = textwrap.wrap(comment, max(24, width - col - 2))
         out += [f"{code} # {parts[0]}"] + [" " * col + "# " + p for p in parts[1:]]
