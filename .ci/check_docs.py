@@ -4,7 +4,9 @@ Fails, listing every case, on:
 - a stream or text output that is a pipe table (it shows as raw text: display it as Markdown instead);
 - an absolute path of the machine that ran a notebook (a temporary or home folder, the checkout);
 - a saved error (a traceback), a progress bar, a network error, or a text output of more than 60 lines (a dump, not something to read);
-- a code cell that makes a figure but has no saved image;
+- a code cell that makes a figure but has no saved image, or one that saves an image of the evaluation photos
+  (`shared/data/photos_hd` are for evaluation only and never redistributed: their crops show only when a notebook
+  runs beside them);
 - an image (saved output or file under nbs/) over the size limit;
 - a symbol documented twice on one page;
 - a `show_doc` signature with a markdown link, an inferred `NoneType`, or a class shown as `def`;
@@ -30,6 +32,7 @@ LINK = re.compile(r"\[`([^`]+)`\]\((?:https://[^)]*/)?([\w.-]+\.html)#([^)]*)\)"
 CODE_COLUMN = 100 # characters of code the page's column shows without sideways scrolling
 TABLE_COLUMN = 110 # characters of unbreakable table text the column holds
 HIDDEN = {"hide", "export", "exporti", "default_exp"}
+SHARED_PHOTOS = re.compile(r"\bhd_dir\b|find_photos\(") # a cell that reads the evaluation photos
 
 def machine_paths() -> list:
     "Absolute paths that must never reach a page: this checkout, the home and temporary folders."
@@ -71,7 +74,9 @@ def check_notebook(path:Path, proc:Path|None, paths:list) -> list:
             for p in paths:
                 if p in text: problems.append(f"{where}: the machine path {p!r} in an output"); break
         shown = images(c)
-        if FIGURE.search(src) and evaluated(src) and not {"export", "exports", "hide"} & directives(src) and not shown and "plt.close" not in src:
+        if SHARED_PHOTOS.search(src):
+            if shown: problems.append(f"{where}: a saved image of the evaluation photos (never redistributed: clear it)")
+        elif FIGURE.search(src) and evaluated(src) and not {"export", "exports", "hide"} & directives(src) and not shown and "plt.close" not in src:
             problems.append(f"{where}: makes a figure but has no saved image")
         problems += [f"{where}: an image of {n / 1e3:.0f} KB (limit {LIMIT / 1e3:.0f} KB)" for n in shown if n > LIMIT]
     if proc is not None and proc.exists():
