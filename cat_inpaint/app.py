@@ -298,6 +298,7 @@ class RemovalApp:
         self.inp, self.preview_side, self.photo, self.steps, self.painter = (inpainter or Inpainter.from_pretrained(),
                                                                              preview, None, [], None)
         self.name, self._path, self.canvas, self.busy, self._worker = None, [], None, False, None
+        self._drawn = None  # the size of the preview on the canvas now
         self.tool = W.ToggleButtons(options=["brush", "box"], value="brush", style={"button_width": "60px"})
         self.radius = W.IntSlider(description="Brush", min=2, max=60, value=12)
         self.blend = W.Checkbox(description="Poisson blend", indent=False)
@@ -397,7 +398,10 @@ class RemovalApp:
             self.view.value = _png_bytes(prev)
             return
         with self.canvas.hold_sync():  # one message, not a flash of half-drawn layers
-            self.canvas[0].clear()  # a smaller photo than the last leaves none of it behind
+            # a photo of another size leaves none of the last behind; the same size needs no clear, which the
+            # browser shows at once, before the new picture is decoded: a blank flash after every removal
+            if prev.size != self._drawn: self.canvas[0].clear()
+            self._drawn = prev.size
             # RGBA travels as PNG, exact (ipycanvas sends RGB as JPEG 75)
             self.canvas[0].put_image_data(np.asarray(prev.convert("RGBA")), 0, 0)
             self._draw_mask()

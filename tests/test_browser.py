@@ -102,6 +102,16 @@ def canvas_pixels(page, i:int=0) -> np.ndarray:
     px = np.asarray(Image.open(io.BytesIO(base64.b64decode(url.split(",", 1)[1]))).convert("RGB")).astype(int)
     return px[:SHOWN[0][0], :SHOWN[0][1]] if SHOWN[0] else px
 
+def settled(page, past=(), i:int=0) -> np.ndarray:
+    """The `i`-th canvas once a change has landed: not blank, none of the pictures in `past`, the same on two reads.
+    A status line can arrive before the picture: the browser decodes an image in the background."""
+    last, deadline = None, time.time() + TIMEOUT / 1000
+    while time.time() < deadline:
+        px = canvas_pixels(page, i)
+        if px.any() and not any(np.array_equal(px, q) for q in past) and last is not None and np.array_equal(px, last): return px
+        last = px; time.sleep(0.3)
+    raise AssertionError(f"the canvas never settled on a new picture in {TIMEOUT / 1000:.0f} s")
+
 def waiting(page, what:str, js:str, arg=None):
     "`page.wait_for_function(js, arg)`; on a timeout, a screenshot and the page's text say where it stood."
     try: page.wait_for_function(js, arg=arg, timeout=TIMEOUT)
@@ -176,7 +186,7 @@ def session(page, kernel_folder:Path, photo:Path, shots:Path, tag:str) -> tuple:
     page.screenshot(path=shots / f"{tag}-painted.png")
 
     click(page, "Remove"); wait_text(page, "(1 so far)")
-    removed = canvas_pixels(page)
+    removed = settled(page, [painted, preview])  # past the picture before, and the photo without its red
     changed = np.abs(removed - preview).sum(-1) > 0
     near_hole = grown(unpack(kernel.ask("print(json.dumps(_shown(app.steps[-1].mask(app.photo.size), 3)))"), preview.shape[:2]), 3)  # the preview's filter reaches 3 pixels
     assert changed[red].mean() > 0.5 and not changed[~near_hole].any(), np.argwhere(changed & ~near_hole)[:5]  # under the strokes only
@@ -184,20 +194,22 @@ def session(page, kernel_folder:Path, photo:Path, shots:Path, tag:str) -> tuple:
     assert outside == 0 and inside > 1000, (outside, inside)  # the photo changed inside the grown mask only
     page.screenshot(path=shots / f"{tag}-removed.png")
 
-    drag(page, box, [(100, 250), (160, 260)]); click(page, "Remove"); wait_text(page, "(2 so far)")
+    drag(page, box, [(100, 250), (160, 260)]); time.sleep(0.5); second = canvas_pixels(page)
+    click(page, "Remove"); wait_text(page, "(2 so far)")
     assert kernel.ask("print(json.dumps(_changed_outside(3)))")[0] == 0
+    twice = settled(page, [second, removed])
     click(page, "Undo"); wait_text(page, "Undone (1 removals left)")
-    assert np.abs(canvas_pixels(page) - removed).max() == 0  # back to the first result, on the page too
+    assert np.abs(settled(page, [twice]) - removed).max() == 0  # back to the first result, on the page too
 
     click(page, "box"); drag(page, box, [(400, 60), (430, 80)], release_at=None)  # a box, drawn on release...
     page.mouse.move(box["x"] + 420, box["y"] + 70); page.mouse.down(); page.mouse.move(box["x"] + 470, box["y"] + 110, steps=5)
     time.sleep(0.5); dragging = canvas_pixels(page)
     assert (dragging[90, 450, 0] - removed[90, 450, 0]) > 20  # ...with its rectangle shown while dragging
-    page.mouse.up(); time.sleep(0.5)
+    page.mouse.up(); time.sleep(0.5); boxed = canvas_pixels(page)
     assert kernel.ask("print(json.dumps(int((app.painter.mask > 0).sum())))") > 0
     click(page, "Clear mask"); wait_text(page, "Mask cleared")
     assert kernel.ask("print(json.dumps(int(app.painter.mask.sum())))") == 0
-    assert np.abs(canvas_pixels(page) - removed).max() == 0  # no red left
+    assert np.abs(settled(page, [boxed]) - removed).max() == 0  # no red left
 
     with page.expect_download(timeout=TIMEOUT) as download: click(page, "Download")
     path = download.value.path(); assert download.value.suggested_filename == f"{photo.stem}-removed{photo.suffix}"
@@ -253,8 +265,9 @@ def test_voila_page(browser, photo, shots, tmp_path):
         assert dialogs == ["beforeunload"], dialogs  # asked before the work was thrown away
         assert until(lambda: len(kernels(proc)) == 1, 30), kernels(proc)  # and, the reload confirmed, the old page's kernel ended
         upload(page, photo); box = canvas_box(page)
-        drag(page, box, STROKE); click(page, "Remove"); wait_text(page, "(1 so far)")
-        changed = np.abs(canvas_pixels(page) - preview).sum(-1) > 0
+        drag(page, box, STROKE); time.sleep(0.5); painted = canvas_pixels(page)
+        click(page, "Remove"); wait_text(page, "(1 so far)")
+        changed = np.abs(settled(page, [painted, preview]) - preview).sum(-1) > 0
         assert changed.any() and not changed[~near(STROKE, RADIUS, preview.shape[:2])].any()
         page.screenshot(path=shots / "voila-after-reload.png")
         assert errors == [], errors
@@ -332,9 +345,10 @@ def test_jupyterlab(browser, photo, shots, tmp_path):
         shown = canvas_pixels(page)
         assert kernel.ask("print(json.dumps(app.removals))") == 1 and shown.shape == preview.shape  # the first removal's result...
         assert (np.abs(shown - preview).sum(-1) > 0).any()  # ...is what the canvas shows again
-        box = canvas_box(page); drag(page, box, [(100, 250), (160, 260)]); click(page, "Remove"); wait_text(page, "(2 so far)")
+        box = canvas_box(page); drag(page, box, [(100, 250), (160, 260)]); time.sleep(0.5); painted = canvas_pixels(page)
+        click(page, "Remove"); wait_text(page, "(2 so far)")
         assert kernel.ask("print(json.dumps(_changed_outside(3)))")[0] == 0
-        changed = np.abs(canvas_pixels(page) - shown).sum(-1) > 0
+        changed = np.abs(settled(page, [painted, shown]) - shown).sum(-1) > 0
         assert changed.any() and not changed[~near([(100, 250), (160, 260)], RADIUS, preview.shape[:2])].any()
         page.screenshot(path=shots / "lab-after-reload.png")
         kernel.close()
