@@ -12,7 +12,7 @@ from .photos import mask_box, to_uint8
 
 # %% auto #0
 __all__ = ['MATCH_CELLS', 'OFFSETS', 'SMOOTHNESS', 'SEAM_SHARE', 'SEAM_PRICE', 'FEATHER', 'JPEG_BLOCK', 'FINE_SIGMA', 'cell_grid',
-           'match_scale', 'blur', 'with_photo_detail']
+           'match_scale', 'blur', 'block_steps', 'block_ratio', 'with_photo_detail']
 
 # %% ../nbs/12a_detail.ipynb #74544e1f
 # hole cells at the matching scale: bounds the search (the scale halves until the hole has at most this many)
@@ -237,6 +237,83 @@ def _as_strong(copied:np.ndarray, energy:np.ndarray, cell:float, most:float) -> 
     gain = np.sqrt(energy / np.maximum(_energy(copied, cell / 2), 1e-10))
     return copied * np.minimum(gain, most)[..., None]
 
+# %% ../nbs/12a_detail.ipynb #cf3d401f
+def block_steps(a:np.ndarray, where:np.ndarray, axis:int) -> np.ndarray:
+    """Mean squared step of `a` `(H, W, C)` between neighbours along `axis` (0: down) that both lie in `where`, by the
+    second one's index mod `JPEG_BLOCK`: `(JPEG_BLOCK,)`, nan for a phase without pairs."""
+    d = _power(np.ascontiguousarray(np.diff(a, axis=axis)))
+    both = (where[1:] & where[:-1]) if axis == 0 else (where[:, 1:] & where[:, :-1])
+    phase = np.arange(1, a.shape[axis]) % JPEG_BLOCK
+    phase = np.broadcast_to(phase[:, None] if axis == 0 else phase[None], d.shape)[both]
+    with np.errstate(invalid="ignore"):
+        return np.bincount(phase, d[both], JPEG_BLOCK) / np.bincount(phase, minlength=JPEG_BLOCK)
+
+def block_ratio(steps:np.ndarray) -> tuple:
+    "The phase of `block_steps` that stands out (a JPEG's block edges) and its steps over the other phases' mean."
+    p = int(np.nanargmax(steps))
+    return p, float(steps[p] / max(np.nanmean(np.delete(steps, p)), 1e-12))
+
+def _edge_excess(a:np.ndarray, p:int, axis:int) -> tuple:
+    """Indices along `axis` where a block of phase `p` begins (room for 4 pixels each side), and each edge's step in
+    excess of the slope on either side of it."""
+    i = np.arange(p if p >= 4 else p + JPEG_BLOCK, a.shape[axis] - 4, JPEG_BLOCK)
+    at = lambda k: np.take(a, k, axis)
+    return i, (at(i) - at(i - 1)) - ((at(i + 1) - at(i)) + (at(i - 1) - at(i - 2))) / 2
+
+def _less_blocky(a:np.ndarray, i:np.ndarray, excess:np.ndarray, axis:int, share:float) -> np.ndarray:
+    """`a`, in place, less `share` of each block edge's `excess` step, spread in ramps over the 4 pixels either side
+    (a deblocking)."""
+    o, e = np.moveaxis(a, axis, 0), np.moveaxis(excess, axis, 0) * (share / 8)  # views
+    lines = lambda k: slice(i[0] + k, i[-1] + k + 1, JPEG_BLOCK)  # the edges are evenly spaced: a view, not a gather
+    for j in range(4):
+        o[lines(-1 - j)] += (4 - j) * e
+        o[lines(j)] -= (4 - j) * e
+    return a
+
+def _share(a:float, b:float, c:float, target:float) -> float:
+    "The least share `s` in [0, 1] with `a - 2 b s + c s^2` down to `target` (as near as it gets, if it cannot)."
+    if a <= target or c <= 0: return 0.0
+    disc = b * b - c * (a - target)
+    return float(np.clip((b - math.sqrt(disc)) / c if disc >= 0 else b / c, 0, 1))
+
+def _as_blocky(copied:np.ndarray, base:np.ndarray, context:np.ndarray, near:np.ndarray, rounds:int=3) -> np.ndarray:
+    """`copied` detail with its block edges weakened until `base + copied` in `near` is, axis by axis, no blockier
+    than `context` is around it."""
+    edges = []  # per axis: the steps wanted on the edges, the edges, their excess, the pairs in `near`
+    for axis in (0, 1):
+        # the statistics from every fourth line across the steps: plenty, at a quarter of the cost
+        thin = (lambda a: a[:, ::4]) if axis == 0 else (lambda a: a[::4])
+        context_steps = block_steps(thin(context), thin(~near), axis)
+        if not np.isfinite(context_steps).all(): continue  # too little context to tell
+        p, want = block_ratio(context_steps)
+        i, excess = _edge_excess(copied, p, axis)
+        pairs = np.take(near, i, axis) & np.take(near, i - 1, axis)
+        if not thin(pairs).any(): continue
+        # the steps off the edges hardly change: those of the fill as it is
+        off = np.nanmean(np.delete(block_steps(thin(base) + thin(copied), thin(near), axis), p))
+        edges.append((axis, want * off, i, excess, pairs))
+    shares = [0.0] * len(edges)
+    # each axis's deblocking also smooths the other's edges (a block's offset steps both ways): in turns, each
+    # axis's share given the other's, on the two lines at each edge only
+    for _ in range(rounds):
+        before = list(shares)
+        for k, (axis, target, i, excess, pairs) in enumerate(edges):
+            lines = np.stack([i - 1, i], 1).ravel()  # the pixel before each edge and the one after it
+            at = np.take(base, lines, axis) + np.take(copied, lines, axis)
+            for m, (other, _, im, em, _) in enumerate(edges):
+                if m != k and shares[m]: _less_blocky(at, im, np.take(em, lines, axis), other, shares[m])
+            thin = (lambda a: a[:, ::4]) if axis == 0 else (lambda a: a[::4])
+            step = thin(np.take(at, range(1, len(lines), 2), axis) - np.take(at, range(0, len(lines), 2), axis))
+            # an edge's mean squared step after removing a share s of its excess: a - 2 b s + c s^2
+            ex, ok = thin(excess), thin(pairs)
+            a, b, c = [float((x * y).sum(-1)[ok].mean()) for x, y in ((step, step), (step, ex), (ex, ex))]
+            shares[k] = _share(a, b, c, target)
+        if max(abs(s - t) for s, t in zip(shares, before)) < 0.01: break
+    if not any(shares): return copied
+    out = copied.copy()
+    for (axis, _, i, excess, _), share in zip(edges, shares): _less_blocky(out, i, excess, axis, share)
+    return out
+
 # %% ../nbs/12a_detail.ipynb #dc5d58f6
 def with_photo_detail(photo:np.ndarray, hole:np.ndarray, fill:np.ndarray, # float `(H, W, 3)` in [0, 1]; bool `(H, W)`
                       # seams where the copies agree, narrow cross-fades (False: the earlier Potts labels and wide ones)
@@ -281,5 +358,7 @@ def with_photo_detail(photo:np.ndarray, hole:np.ndarray, fill:np.ndarray, # floa
     grid = cell_grid(near.shape, s)
     near_cells = (_cells(near.astype(np.float32)[..., None], grid) > 0).float()
     seam = _carried_in(_cells(low_photo - low_fill, grid), near_cells, near.shape)
+    # block edges no stronger than the photo's own around the hole
+    if seamless: copied = _as_blocky(copied, low_fill + seam, photo[box], near)
     filled[box][near] = np.clip(low_fill + seam + copied, 0, 1)[near]
     return filled

@@ -1,5 +1,6 @@
 """Golden outputs of large-photo removal: a synthetic 1.6-MP photo through `Inpainter.remove` with the detail stage on
-(seam-aware, and as it was before: `seamless=False`), off, and with `adapt_steps=2`. The expected pixels (the hole's
+(seam-aware, and as it was before: `seamless=False`), off, with `adapt_steps=2`, and on the same photo saved as a
+JPEG (whose block edges the fill must not exceed). The expected pixels (the hole's
 box only) are in tests/data/golden; a refactor that changes them fails here. `CAT_INPAINT_GOLDEN=write pytest
 tests/test_golden.py` writes them anew, for a change that means to alter the output (say why in its commit)."""
 import json, os
@@ -11,15 +12,21 @@ from skimage import data as skdata
 
 GOLDEN = Path(__file__).parent / "data" / "golden"
 # `cells`: the detail stage before seam-aware copying (issue 32), whose output is the old `detail` golden, unchanged
-CASES = {"detail": {}, "cells": {"seamless": False}, "no_detail": {"photo_detail": False}, "adapt2": {"adapt_steps": 2}}
+CASES = {"detail": {}, "cells": {"seamless": False}, "no_detail": {"photo_detail": False}, "adapt2": {"adapt_steps": 2},
+         "jpeg": {}}
+JPEG_QUALITY = {"jpeg": 60} # cases whose photo is first saved as a JPEG of this quality
 
-def photo_and_hole() -> tuple:
-    "A 1600x1000 photo (a real one, enlarged, with a fine texture added) and a 300x240 round-cornered hole in it."
+def photo_and_hole(quality:int|None=None) -> tuple:
+    """A 1600x1000 photo (a real one, enlarged, with a fine texture added; as a JPEG of `quality` if given) and a
+    300x240 round-cornered hole in it."""
     base = np.asarray(Image.fromarray(skdata.astronaut()).resize((1600, 1000), Image.Resampling.BICUBIC)).astype(np.float32)
     y, x = np.mgrid[0:1000, 0:1600]
     grain = 6 * np.sin(x / 3.1) * np.cos(y / 4.7)  # detail finer than the network's scale: the detail stage's work
     photo = np.clip(base + grain[..., None], 0, 255).astype(np.uint8)
     hole = np.zeros((1000, 1600), np.uint8); cv2.rectangle(hole, (900, 300), (1200, 540), 1, -1)
+    if quality:
+        import io
+        buf = io.BytesIO(); Image.fromarray(photo).save(buf, "JPEG", quality=quality); photo = np.asarray(Image.open(buf))
     return photo, hole
 
 def machine() -> str:
@@ -43,7 +50,7 @@ def one_thread():
 def test_large_photo_removal_is_unchanged(case, one_thread):
     from cat_inpaint import Inpainter
     from cat_inpaint.photos import mask_box, grow_mask
-    photo, hole = photo_and_hole()
+    photo, hole = photo_and_hole(JPEG_QUALITY.get(case))
     out = np.asarray(Inpainter.from_pretrained(device="cpu", **CASES[case])(photo, hole))
     ys, xs = mask_box(grow_mask(hole > 0, 8))
     outside = np.ones(hole.shape, bool); outside[ys, xs] = False
