@@ -3,7 +3,7 @@
 JPEG (whose block edges the fill must not exceed). The expected pixels (the hole's
 box only) are in tests/data/golden; a refactor that changes them fails here. `CAT_INPAINT_GOLDEN=write pytest
 tests/test_golden.py` writes them anew, for a change that means to alter the output (say why in its commit)."""
-import json, os
+import io, json, os
 from pathlib import Path
 import cv2, numpy as np
 import pytest
@@ -25,7 +25,6 @@ def photo_and_hole(quality:int|None=None) -> tuple:
     photo = np.clip(base + grain[..., None], 0, 255).astype(np.uint8)
     hole = np.zeros((1000, 1600), np.uint8); cv2.rectangle(hole, (900, 300), (1200, 540), 1, -1)
     if quality:
-        import io
         buf = io.BytesIO(); Image.fromarray(photo).save(buf, "JPEG", quality=quality); photo = np.asarray(Image.open(buf))
     return photo, hole
 
